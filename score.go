@@ -1,0 +1,99 @@
+package riskmap
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Tier is how deeply an asset is scanned.
+type Tier int
+
+// Tiers, lightest first.
+const (
+	TierSkip Tier = iota
+	TierLight
+	TierStandard
+	TierDeep
+)
+
+var tierNames = [...]string{"skip", "light", "standard", "deep"}
+
+func (t Tier) String() string {
+	if t < 0 || int(t) >= len(tierNames) {
+		return fmt.Sprintf("tier(%d)", int(t))
+	}
+	return tierNames[t]
+}
+
+// ParseTier reads a tier name.
+func ParseTier(name string) (Tier, error) {
+	for i, n := range tierNames {
+		if strings.EqualFold(name, n) {
+			return Tier(i), nil
+		}
+	}
+	return 0, fmt.Errorf("tier %q: want one of %s", name, strings.Join(tierNames[:], ", "))
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (t Tier) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (t *Tier) UnmarshalText(b []byte) error {
+	v, err := ParseTier(string(b))
+	if err != nil {
+		return err
+	}
+	*t = v
+	return nil
+}
+
+// Score is what the models say of one asset at one time.
+type Score struct {
+	AssetID      string
+	AsOf         time.Time
+	Model        string
+	ModelVersion string
+	Risk         float32 // probability of a high or critical finding at the next deep scan
+	Anomaly      float32 // in [0, 1], higher is stranger
+	Priority     float32 // the combined rank key
+	Tier         Tier
+	Reasons      []string // top features, most important first
+}
+
+// Target is one asset address handed to a scanner.
+type Target struct {
+	AssetID  string
+	IP       string
+	Ports    []int // predicted ports; empty means the tier's default list
+	Tier     Tier
+	Priority float32
+}
+
+// Change kinds in the diffs table.
+const (
+	ChangeNewPort        = "new_port"
+	ChangeClosedPort     = "closed_port"
+	ChangeVersionChanged = "version_changed"
+	ChangeServiceChanged = "service_changed"
+	ChangeNewHost        = "new_host"
+	ChangeHostGone       = "host_gone"
+	ChangeHostState      = "host_state_changed"
+	ChangeOSChanged      = "os_changed"
+	ChangeCPEChanged     = "cpe_changed"
+)
+
+// Diff is one change of a host or port against its baseline.
+type Diff struct {
+	AssetID        string
+	IP             string
+	Port           int // 0 for host-level changes
+	Proto          string
+	Change         string // one of the Change constants
+	Before         string
+	After          string
+	ScanID         string
+	BaselineScanID string
+	ScanTime       time.Time
+}
