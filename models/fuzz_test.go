@@ -1,0 +1,64 @@
+package models_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/riskmap/riskmap/models"
+)
+
+// FuzzParse feeds Parse (and Stamp, which reads the same bytes more leniently) mutated models,
+// seeded from the test models and from models whose metadata is slightly off. Neither may panic;
+// every refusal must be ErrCorrupt or a contract error; whatever Parse accepts must keep the
+// contract's invariants and survive a re-encode.
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.onnx"))
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	for _, v := range []string{`[]`, `["a","b"]`, `["a","b","c","d"]`, `[1,2,3]`, `["a",null,"c"]`, `{"a":1}`, `["a","b","c"`, ``} {
+		mp := logisticProto()
+		metaSet(mp, models.MetaFeatures, v)
+		f.Add(mustMarshal(f, mp))
+	}
+	f.Add([]byte{})
+	f.Add([]byte{0x08, 0x08})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := models.Parse(b)
+		if err != nil {
+			if !errors.Is(err, models.ErrCorrupt) && !errors.Is(err, models.ErrContract) {
+				t.Fatalf("refusal is neither ErrCorrupt nor ErrContract: %v", err)
+			}
+		} else {
+			if m.Kind != models.KindRisk && m.Kind != models.KindAnomaly {
+				t.Fatalf("accepted kind %q", m.Kind)
+			}
+			if len(m.Features) == 0 || m.FeatureVersion == "" {
+				t.Fatalf("accepted features %v, version %q", m.Features, m.FeatureVersion)
+			}
+			if err := m.CheckFeatures(m.Features, m.FeatureVersion); err != nil {
+				t.Fatalf("model refuses its own features: %v", err)
+			}
+			again, err := proto.MarshalOptions{Deterministic: true}.Marshal(m.Proto)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := models.Parse(again); err != nil {
+				t.Fatalf("re-encoded model refused: %v", err)
+			}
+		}
+		if out, _, err := models.Stamp(b, models.KindRisk, []string{"a", "b", "c"}, "fuzz"); err == nil {
+			if _, err := models.Parse(out); err != nil {
+				t.Fatalf("stamped model refused: %v", err)
+			}
+		}
+	})
+}

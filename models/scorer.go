@@ -1,0 +1,187 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+
+	ort "github.com/yalue/onnxruntime_go"
+)
+
+// DefaultBatchRows is how many rows a Scorer feeds onnxruntime at once unless told otherwise:
+// large enough to amortise a run's overhead, small enough to keep a batch in cache-friendly
+// memory (65536 rows of 64 features is 16 MiB).
+const DefaultBatchRows = 65536
+
+// ScorerOptions configures a Scorer. Zero values mean the documented defaults.
+type ScorerOptions struct {
+	IntraOpThreads int // onnxruntime threads inside one operator; 0 = runtime.NumCPU()
+	BatchRows      int // rows per onnxruntime run; 0 = DefaultBatchRows
+}
+
+// Validate refuses negative settings rather than guessing what they meant.
+func (o ScorerOptions) Validate() error {
+	if o.IntraOpThreads < 0 {
+		return fmt.Errorf("scorer options: IntraOpThreads %d: want 0 (all CPUs) or more", o.IntraOpThreads)
+	}
+	if o.BatchRows < 0 {
+		return fmt.Errorf("scorer options: BatchRows %d: want 0 (default %d) or more", o.BatchRows, DefaultBatchRows)
+	}
+	return nil
+}
+
+// Scorer runs one model. It owns one onnxruntime session, reused for every batch, and the input
+// and output tensors of a full batch; Close releases them. A Scorer is not safe for concurrent use:
+// give each goroutine its own.
+type Scorer struct {
+	model   *Model
+	width   int
+	batch   int
+	outRank int
+	sess    *ort.DynamicAdvancedSession
+	full    *tensors // a BatchRows batch, made on first use
+	part    *tensors // the last partial batch, kept for callers that repeat its size
+}
+
+type tensors struct {
+	rows int
+	in   *ort.Tensor[float32]
+	out  *ort.Tensor[float32]
+}
+
+func (t *tensors) destroy() error {
+	if t == nil {
+		return nil
+	}
+	return errors.Join(t.in.Destroy(), t.out.Destroy())
+}
+
+// NewScorer opens an onnxruntime session for m. InitRuntime must have succeeded first.
+func NewScorer(m *Model, opts ScorerOptions) (*Scorer, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	if !ort.IsInitialized() {
+		return nil, fmt.Errorf("new scorer: %w: call models.InitRuntime first", ErrNoRuntime)
+	}
+	if m == nil || m.Proto == nil || len(m.Features) == 0 {
+		return nil, errors.New("new scorer: want a model from Parse, Load or Registry.Get")
+	}
+	b := m.Bytes
+	if b == nil {
+		var err error
+		if b, err = marshal(m.Proto); err != nil {
+			return nil, fmt.Errorf("new scorer: %w", err)
+		}
+	}
+	threads := opts.IntraOpThreads
+	if threads == 0 {
+		threads = runtime.NumCPU()
+	}
+	batch := opts.BatchRows
+	if batch == 0 {
+		batch = DefaultBatchRows
+	}
+	so, err := ort.NewSessionOptions()
+	if err != nil {
+		return nil, fmt.Errorf("new scorer: session options: %w", err)
+	}
+	defer so.Destroy()
+	if err := so.SetIntraOpNumThreads(threads); err != nil {
+		return nil, fmt.Errorf("new scorer: intra-op threads %d: %w", threads, err)
+	}
+	// One operator at a time: the graphs are small chains, and parallel branches would only
+	// compete with the intra-op threads.
+	if err := so.SetInterOpNumThreads(1); err != nil {
+		return nil, fmt.Errorf("new scorer: inter-op threads: %w", err)
+	}
+	sess, err := ort.NewDynamicAdvancedSessionWithONNXData(b, []string{InputName}, []string{OutputName}, so)
+	if err != nil {
+		return nil, fmt.Errorf("new scorer: onnxruntime session: %w", err)
+	}
+	return &Scorer{
+		model:   m,
+		width:   len(m.Features),
+		batch:   batch,
+		outRank: len(m.Proto.GetGraph().GetOutput()[0].GetType().GetTensorType().GetShape().GetDim()),
+		sess:    sess,
+	}, nil
+}
+
+// Model returns the model the Scorer runs.
+func (s *Scorer) Model() *Model { return s.model }
+
+// Score computes the scores of rows rows of x (row-major, rows*len(Features) float32s, in the
+// model's feature order; NaN is a missing value) into out (len rows), BatchRows rows per run.
+func (s *Scorer) Score(x []float32, rows int, out []float32) error {
+	if s.sess == nil {
+		return errors.New("score: scorer is closed")
+	}
+	if rows < 0 || len(x) != rows*s.width {
+		return fmt.Errorf("score: %d values for %d rows of %d features: want %d", len(x), rows, s.width, rows*s.width)
+	}
+	if len(out) != rows {
+		return fmt.Errorf("score: output holds %d scores: want %d", len(out), rows)
+	}
+	for lo := 0; lo < rows; lo += s.batch {
+		hi := min(lo+s.batch, rows)
+		t, err := s.tensorsFor(hi - lo)
+		if err != nil {
+			return fmt.Errorf("score rows %d..%d: %w", lo, hi, err)
+		}
+		copy(t.in.GetData(), x[lo*s.width:hi*s.width])
+		if err := s.sess.Run([]ort.Value{t.in}, []ort.Value{t.out}); err != nil {
+			return fmt.Errorf("score rows %d..%d: %w", lo, hi, err)
+		}
+		copy(out[lo:hi], t.out.GetData())
+	}
+	return nil
+}
+
+// tensorsFor returns input and output tensors for n rows, reusing the full-batch pair or the last
+// partial pair when their size fits.
+func (s *Scorer) tensorsFor(n int) (*tensors, error) {
+	if n == s.batch && s.full != nil {
+		return s.full, nil
+	}
+	if s.part != nil && s.part.rows == n {
+		return s.part, nil
+	}
+	in, err := ort.NewEmptyTensor[float32](ort.NewShape(int64(n), int64(s.width)))
+	if err != nil {
+		return nil, fmt.Errorf("input tensor: %w", err)
+	}
+	outShape := ort.NewShape(int64(n), 1)
+	if s.outRank == 1 {
+		outShape = ort.NewShape(int64(n))
+	}
+	out, err := ort.NewEmptyTensor[float32](outShape)
+	if err != nil {
+		in.Destroy()
+		return nil, fmt.Errorf("output tensor: %w", err)
+	}
+	t := &tensors{rows: n, in: in, out: out}
+	if n == s.batch {
+		s.full = t
+		return t, nil
+	}
+	if err := s.part.destroy(); err != nil {
+		t.destroy()
+		return nil, err
+	}
+	s.part = t
+	return t, nil
+}
+
+// Close releases the session and tensors. It is safe to call more than once.
+func (s *Scorer) Close() error {
+	if s.sess == nil {
+		return nil
+	}
+	err := errors.Join(s.full.destroy(), s.part.destroy(), s.sess.Destroy())
+	s.sess, s.full, s.part = nil, nil, nil
+	if err != nil {
+		return fmt.Errorf("close scorer: %w", err)
+	}
+	return nil
+}
