@@ -107,9 +107,9 @@ func metaDrop(mp *onnxpb.ModelProto, key string) {
 // field that names the break.
 func TestParseRefuses(t *testing.T) {
 	for _, tc := range []struct {
-		name  string
-		break_ func(mp *onnxpb.ModelProto)
-		field string
+		name   string
+		mutate func(mp *onnxpb.ModelProto)
+		field  string
 	}{
 		{"wrong input name", func(mp *onnxpb.ModelProto) {
 			mp.Graph.Input[0].Name = proto.String("float_input")
@@ -159,7 +159,7 @@ func TestParseRefuses(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			mp := logisticProto()
-			tc.break_(mp)
+			tc.mutate(mp)
 			_, err := models.Parse(mustMarshal(t, mp))
 			var ce *models.ContractError
 			if !errors.As(err, &ce) {
