@@ -1,0 +1,222 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/riskmap/riskmap/datasets"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitFail  = 1
+	exitUsage = 2
+)
+
+// errUsage marks a usage error: the command line was wrong, exit 2.
+var errUsage = errors.New("usage")
+
+// usageError wraps a message as a usage error.
+func usageError(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
+}
+
+// errReported means the command already printed why it failed: exit 1 with nothing more.
+var errReported = errors.New("failed")
+
+// Main is the CLI: streams and environment are fields, so end-to-end tests run it in-process.
+type Main struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+
+	workspace string
+	logFormat string
+	log       *slog.Logger
+}
+
+// command is one subcommand. run gets the arguments after its name.
+type command struct {
+	name, args, summary string
+	run                 func(ctx context.Context, m *Main, args []string) error
+}
+
+func (m *Main) commands() []command {
+	return []command{
+		{"ingest", "nmap|inventory ...", "ingest nmap XML scans or cloud inventory exports", (*Main).runIngest},
+		{"tables", "[--json]", "list the workspace's tables with rows, files and partitions", (*Main).runTables},
+		{"export", "TABLE --format parquet|arrow|csv|jsonl [-o FILE]", "write a table as one file", (*Main).runExport},
+	}
+}
+
+// Run runs the command line args and returns the exit code.
+func (m *Main) Run(ctx context.Context, args []string) int {
+	if m.Getenv == nil {
+		m.Getenv = os.Getenv
+	}
+	global := flag.NewFlagSet("riskmap", flag.ContinueOnError)
+	global.SetOutput(io.Discard)
+	m.commonFlags(global)
+	if err := global.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			m.usage(m.Stdout)
+			return exitOK
+		}
+		fmt.Fprintf(m.Stderr, "riskmap: %v\n", err)
+		m.usage(m.Stderr)
+		return exitUsage
+	}
+	rest := global.Args()
+	if len(rest) == 0 {
+		m.usage(m.Stderr)
+		return exitUsage
+	}
+	if rest[0] == "help" {
+		m.usage(m.Stdout)
+		return exitOK
+	}
+	for _, c := range m.commands() {
+		if c.name != rest[0] {
+			continue
+		}
+		err := c.run(ctx, m, rest[1:])
+		switch {
+		case err == nil:
+			return exitOK
+		case errors.Is(err, flag.ErrHelp):
+			return exitOK
+		case errors.Is(err, errUsage):
+			fmt.Fprintf(m.Stderr, "riskmap %s: %s\n", c.name, strings.TrimPrefix(err.Error(), "usage: "))
+			return exitUsage
+		case errors.Is(err, errReported):
+			return exitFail
+		default:
+			m.logger().Error(err.Error(), "command", c.name)
+			return exitFail
+		}
+	}
+	fmt.Fprintf(m.Stderr, "riskmap: unknown command %q\n", rest[0])
+	m.usage(m.Stderr)
+	return exitUsage
+}
+
+func (m *Main) usage(w io.Writer) {
+	fmt.Fprintln(w, "riskmap tells you where to look first, how hard, and what changed.")
+	fmt.Fprintln(w, "\nUsage: riskmap [--workspace DIR] [--log-format text|json] COMMAND [ARGS]")
+	fmt.Fprintln(w, "\nCommands:")
+	cmds := m.commands()
+	sort.SliceStable(cmds, func(i, j int) bool { return false })
+	for _, c := range cmds {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nEvery command takes --help. The workspace is --workspace, $RISKMAP_WORKSPACE or ./riskmap-data.")
+}
+
+// commonFlags adds the flags every command accepts, so they may come before or after the
+// command name.
+func (m *Main) commonFlags(fs *flag.FlagSet) {
+	def := m.Getenv("RISKMAP_WORKSPACE")
+	if def == "" {
+		def = "./riskmap-data"
+	}
+	if m.workspace != "" {
+		def = m.workspace
+	}
+	if m.logFormat == "" {
+		m.logFormat = "text"
+	}
+	fs.StringVar(&m.workspace, "workspace", def, "workspace `DIR` (env RISKMAP_WORKSPACE)")
+	fs.StringVar(&m.logFormat, "log-format", m.logFormat, "log format: text or json")
+}
+
+// flags returns a flag set for a subcommand with the common flags and a usage text.
+func (m *Main) flags(name, args, summary string) *flag.FlagSet {
+	fs := flag.NewFlagSet("riskmap "+name, flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	m.commonFlags(fs)
+	fs.Usage = func() {
+		fmt.Fprintf(m.Stdout, "Usage: riskmap %s %s\n\n%s\n\nFlags:\n", name, args, summary)
+		fs.SetOutput(m.Stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(m.Stderr)
+	}
+	return fs
+}
+
+// parse parses args with fs, mapping errors to usage errors.
+func parse(fs *flag.FlagSet, args []string) error {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.Usage()
+		return err
+	}
+	if err != nil {
+		return usageError("%v", err)
+	}
+	return nil
+}
+
+func (m *Main) logger() *slog.Logger {
+	if m.log != nil {
+		return m.log
+	}
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	if m.logFormat == "json" {
+		m.log = slog.New(slog.NewJSONHandler(m.Stderr, opts))
+	} else {
+		m.log = slog.New(slog.NewTextHandler(m.Stderr, opts))
+	}
+	return m.log
+}
+
+// store opens the workspace for reading.
+func (m *Main) store() (*datasets.Store, error) {
+	return datasets.Open(m.workspace, nil)
+}
+
+// writer opens the workspace and takes its write lock. The caller closes it.
+func (m *Main) writer() (*datasets.Writer, error) {
+	s, err := m.store()
+	if err != nil {
+		return nil, err
+	}
+	return s.Writer()
+}
+
+// printJSON writes v as indented JSON.
+func (m *Main) printJSON(v any) error {
+	enc := json.NewEncoder(m.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// interactive reports whether stderr is a terminal: progress is drawn only then.
+func (m *Main) interactive() bool {
+	f, ok := m.Stderr.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// progress draws a one-line progress report on stderr when it is a terminal.
+func (m *Main) progress(format string, args ...any) {
+	if m.interactive() {
+		fmt.Fprintf(m.Stderr, "\r\033[K"+format, args...)
+	}
+}
+
+func (m *Main) progressDone() {
+	if m.interactive() {
+		fmt.Fprint(m.Stderr, "\r\033[K")
+	}
+}

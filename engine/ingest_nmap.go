@@ -1,0 +1,250 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/riskmap/riskmap"
+	"github.com/riskmap/riskmap/datasets"
+	"github.com/riskmap/riskmap/features/nmapxml"
+)
+
+// NmapIngest is what one nmap XML input gave. Error is set (and the rest empty) when the
+// input was refused.
+type NmapIngest struct {
+	File      string   `json:"file"`
+	ScanID    string   `json:"scan_id"`
+	HostsUp   int      `json:"hosts_up"`
+	HostsDown int      `json:"hosts_down"`
+	PortsOpen int      `json:"ports_open"`
+	Complete  bool     `json:"complete"`
+	Warnings  []string `json:"warnings"`
+	Error     string   `json:"error,omitempty"`
+	// Already is true when the same scan was in the workspace before: nothing was written.
+	Already bool `json:"already_ingested"`
+}
+
+// Ingester writes scans and inventory into a workspace. It caches what it has read of the
+// workspace (ingested scan ids, the IP -> asset index), so one Ingester serves many inputs.
+type Ingester struct {
+	W *datasets.Writer
+	// Now stamps inventory snapshots; nil means time.Now.
+	Now func() time.Time
+
+	scans  map[string]bool
+	assets *assetIndex
+}
+
+// NewIngester returns an Ingester writing through w.
+func NewIngester(w *datasets.Writer) *Ingester { return &Ingester{W: w} }
+
+func (in *Ingester) now() time.Time {
+	if in.Now != nil {
+		return in.Now()
+	}
+	return time.Now()
+}
+
+func (in *Ingester) knownScans(ctx context.Context) (map[string]bool, error) {
+	if in.scans != nil {
+		return in.scans, nil
+	}
+	scans, err := datasets.ReadAll(ctx, in.W.Store(), datasets.TableScans, nil, datasets.DecodeScans)
+	if err != nil {
+		return nil, err
+	}
+	in.scans = make(map[string]bool, len(scans))
+	for _, s := range scans {
+		in.scans[s.ID] = true
+	}
+	return in.scans, nil
+}
+
+// Nmap ingests one nmap XML document. The raw bytes are kept under raw/nmap/<scan_id>.xml
+// before parsing; a refused document's raw copy is removed again, so refused input leaves
+// nothing behind. The scans row is written last: it is the commit mark of an ingest.
+func (in *Ingester) Nmap(ctx context.Context, name string, raw []byte, profile string) (NmapIngest, *nmapxml.Result, error) {
+	res := NmapIngest{File: name, ScanID: nmapxml.ScanID(raw)}
+	known, err := in.knownScans(ctx)
+	if err != nil {
+		return res, nil, err
+	}
+	rawPath, err := in.W.WriteRaw("nmap", res.ScanID+".xml", raw)
+	if err != nil {
+		return res, nil, err
+	}
+	parsed, err := nmapxml.Parse(raw, nmapxml.Options{Source: name})
+	if err != nil {
+		if !known[res.ScanID] {
+			os.Remove(rawPath)
+		}
+		res.Error = err.Error()
+		return res, nil, err
+	}
+	s := parsed.Scan
+	s.ID = res.ScanID
+	s.Profile = profile
+	res.HostsUp, res.HostsDown, res.Complete, res.Warnings = s.HostsUp, s.HostsDown, s.Complete, parsed.Warnings
+	for _, o := range parsed.Observations {
+		if o.Open() {
+			res.PortsOpen++
+		}
+	}
+	if known[res.ScanID] {
+		res.Already = true
+		return res, parsed, nil
+	}
+	idx, err := in.assetIndex(ctx)
+	if err != nil {
+		return res, nil, err
+	}
+	for i := range parsed.Hosts {
+		parsed.Hosts[i].ScanID = s.ID
+		parsed.Hosts[i].AssetID = idx.lookup(parsed.Hosts[i].IP, s.Started)
+	}
+	for i := range parsed.Observations {
+		parsed.Observations[i].ScanID = s.ID
+		parsed.Observations[i].AssetID = idx.lookup(parsed.Observations[i].IP, s.Started)
+	}
+	if err := in.writeScan(ctx, s, parsed.Hosts, parsed.Observations); err != nil {
+		return res, nil, err
+	}
+	parsed.Scan = s
+	known[s.ID] = true
+	return res, parsed, nil
+}
+
+func (in *Ingester) writeScan(ctx context.Context, s riskmap.Scan, hosts []riskmap.Host, obs []riskmap.Observation) error {
+	mem := in.W.Store().Allocator()
+	part := dayPartition(s.Started)
+	if len(hosts) > 0 {
+		rec := datasets.HostsRecord(mem, hosts)
+		err := in.W.WriteTable(datasets.TableHosts, part, s.ID, rec)
+		rec.Release()
+		if err != nil {
+			return err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if len(obs) > 0 {
+		rec := datasets.ObservationsRecord(mem, obs)
+		err := in.W.WriteTable(datasets.TableObservations, part, s.ID, rec)
+		rec.Release()
+		if err != nil {
+			return err
+		}
+	}
+	rec := datasets.ScansRecord(mem, []riskmap.Scan{s})
+	defer rec.Release()
+	return in.W.WriteTable(datasets.TableScans, part, s.ID, rec)
+}
+
+func dayPartition(t time.Time) string {
+	if t.IsZero() {
+		return "day=unknown"
+	}
+	return "day=" + t.UTC().Format("2006-01-02")
+}
+
+// Recover finishes ingests that a crash interrupted: every raw nmap file without a scans row
+// is ingested again (file names are content hashes, so nothing is duplicated).
+func (in *Ingester) Recover(ctx context.Context) ([]NmapIngest, error) {
+	known, err := in.knownScans(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dir := in.W.Store().RawPath("nmap", "")
+	entries, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	var out []NmapIngest
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || len(name) < 5 || name[len(name)-4:] != ".xml" || known[name[:len(name)-4]] {
+			continue
+		}
+		raw, err := os.ReadFile(dir + "/" + name)
+		if err != nil {
+			return out, err
+		}
+		r, _, err := in.Nmap(ctx, "raw/nmap/"+name, raw, "")
+		if err != nil && r.Error == "" {
+			return out, fmt.Errorf("recover %s: %w", name, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// assetIndex maps an IP to the asset that had it, per inventory snapshot, so that an address
+// moved to another instance is joined to the right one at scan time.
+type assetIndex struct {
+	times []time.Time // snapshot times, ascending
+	byIP  map[time.Time]map[string]string
+}
+
+func (in *Ingester) assetIndex(ctx context.Context) (*assetIndex, error) {
+	if in.assets != nil {
+		return in.assets, nil
+	}
+	idx := &assetIndex{byIP: map[time.Time]map[string]string{}}
+	err := in.W.Store().Scan(ctx, datasets.TableAssets, datasets.ScanOptions{
+		Columns: []string{"snapshot_time", "asset_id", "private_ips", "public_ips"},
+	}, func(_ datasets.File, rec arrow.RecordBatch) error {
+		assets, err := datasets.DecodeAssets(rec)
+		if err != nil {
+			return err
+		}
+		for _, a := range assets {
+			m := idx.byIP[a.SnapshotTime]
+			if m == nil {
+				m = map[string]string{}
+				idx.byIP[a.SnapshotTime] = m
+				idx.times = append(idx.times, a.SnapshotTime)
+			}
+			for _, ip := range a.IPs() {
+				if addr, err := netip.ParseAddr(ip); err == nil {
+					m[addr.String()] = a.ID
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(idx.times, func(i, j int) bool { return idx.times[i].Before(idx.times[j]) })
+	in.assets = idx
+	return idx, nil
+}
+
+// lookup finds the asset that had ip in the latest snapshot at or before t, or else in the
+// earliest snapshot after it.
+func (x *assetIndex) lookup(ip string, t time.Time) string {
+	if len(x.times) == 0 {
+		return ""
+	}
+	i := sort.Search(len(x.times), func(i int) bool { return x.times[i].After(t) })
+	order := make([]int, 0, len(x.times))
+	for j := i - 1; j >= 0; j-- {
+		order = append(order, j)
+	}
+	for j := i; j < len(x.times); j++ {
+		order = append(order, j)
+	}
+	for _, j := range order {
+		if id, ok := x.byIP[x.times[j]][ip]; ok {
+			return id
+		}
+	}
+	return ""
+}
