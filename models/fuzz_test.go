@@ -11,7 +11,7 @@ import (
 	"github.com/riskmap/riskmap/models"
 )
 
-// FuzzParse feeds Parse (and Stamp, which reads the same bytes more leniently) mutated models,
+// FuzzParse feeds Parse (then the explainer's tree reader, and Stamp, which reads the same bytes more leniently) mutated models,
 // seeded from the test models and from models whose metadata is slightly off. Neither may panic;
 // every refusal must be ErrCorrupt or a contract error; whatever Parse accepts must keep the
 // contract's invariants and survive a re-encode.
@@ -53,6 +53,12 @@ func FuzzParse(f *testing.F) {
 			}
 			if _, err := models.Parse(again); err != nil {
 				t.Fatalf("re-encoded model refused: %v", err)
+			}
+			// The explainer reads tree attributes out of the same bytes; it may refuse, never panic.
+			if e, err := models.NewExplainer(m, nil); err == nil {
+				if _, err := e.Explain(make([]float32, len(m.Features)), nil); err != nil {
+					t.Fatalf("explain a zero row: %v", err)
+				}
 			}
 		}
 		if out, _, err := models.Stamp(b, models.KindRisk, []string{"a", "b", "c"}, "fuzz"); err == nil {
