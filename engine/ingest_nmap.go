@@ -12,6 +12,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/datasets"
+	"github.com/riskmap/riskmap/features/findings"
+	"github.com/riskmap/riskmap/features/intel"
 	"github.com/riskmap/riskmap/features/nmapxml"
 )
 
@@ -37,8 +39,14 @@ type Ingester struct {
 	// Now stamps inventory snapshots; nil means time.Now.
 	Now func() time.Time
 
-	scans  map[string]bool
-	assets *assetIndex
+	// Rules turn observations into findings; nil means the default rules.
+	Rules *findings.Rules
+
+	scans       map[string]bool
+	assets      *assetIndex
+	intelLoaded bool
+	kev         *intel.KEV
+	epss        *intel.EPSS
 }
 
 // NewIngester returns an Ingester writing through w.
@@ -69,7 +77,15 @@ func (in *Ingester) knownScans(ctx context.Context) (map[string]bool, error) {
 // Nmap ingests one nmap XML document. The raw bytes are kept under raw/nmap/<scan_id>.xml
 // before parsing; a refused document's raw copy is removed again, so refused input leaves
 // nothing behind. The scans row is written last: it is the commit mark of an ingest.
-func (in *Ingester) Nmap(ctx context.Context, name string, raw []byte, profile string) (NmapIngest, *nmapxml.Result, error) {
+// Ingested is what an ingest wrote: the scan with its hosts, ports and findings.
+type Ingested struct {
+	Scan         riskmap.Scan
+	Hosts        []riskmap.Host
+	Observations []riskmap.Observation
+	Findings     []riskmap.Finding
+}
+
+func (in *Ingester) Nmap(ctx context.Context, name string, raw []byte, profile string) (NmapIngest, *Ingested, error) {
 	res := NmapIngest{File: name, ScanID: nmapxml.ScanID(raw)}
 	known, err := in.knownScans(ctx)
 	if err != nil {
@@ -98,29 +114,39 @@ func (in *Ingester) Nmap(ctx context.Context, name string, raw []byte, profile s
 	}
 	if known[res.ScanID] {
 		res.Already = true
-		return res, parsed, nil
+		return res, &Ingested{Scan: s, Hosts: parsed.Hosts, Observations: parsed.Observations}, nil
 	}
 	idx, err := in.assetIndex(ctx)
 	if err != nil {
 		return res, nil, err
 	}
+	assetOf := map[string]*riskmap.Asset{}
 	for i := range parsed.Hosts {
-		parsed.Hosts[i].ScanID = s.ID
-		parsed.Hosts[i].AssetID = idx.lookup(parsed.Hosts[i].IP, s.Started)
+		h := &parsed.Hosts[i]
+		h.ScanID = s.ID
+		if a := idx.lookup(h.IP, s.Started); a != nil {
+			h.AssetID, assetOf[h.IP] = a.ID, a
+		}
 	}
 	for i := range parsed.Observations {
-		parsed.Observations[i].ScanID = s.ID
-		parsed.Observations[i].AssetID = idx.lookup(parsed.Observations[i].IP, s.Started)
+		o := &parsed.Observations[i]
+		o.ScanID = s.ID
+		if a := idx.lookup(o.IP, s.Started); a != nil {
+			o.AssetID, assetOf[o.IP] = a.ID, a
+		}
 	}
-	if err := in.writeScan(ctx, s, parsed.Hosts, parsed.Observations); err != nil {
+	found, err := in.findings(ctx, parsed.Hosts, parsed.Observations, assetOf)
+	if err != nil {
 		return res, nil, err
 	}
-	parsed.Scan = s
+	if err := in.writeScan(ctx, s, parsed.Hosts, parsed.Observations, found); err != nil {
+		return res, nil, err
+	}
 	known[s.ID] = true
-	return res, parsed, nil
+	return res, &Ingested{Scan: s, Hosts: parsed.Hosts, Observations: parsed.Observations, Findings: found}, nil
 }
 
-func (in *Ingester) writeScan(ctx context.Context, s riskmap.Scan, hosts []riskmap.Host, obs []riskmap.Observation) error {
+func (in *Ingester) writeScan(ctx context.Context, s riskmap.Scan, hosts []riskmap.Host, obs []riskmap.Observation, found []riskmap.Finding) error {
 	mem := in.W.Store().Allocator()
 	part := dayPartition(s.Started)
 	if len(hosts) > 0 {
@@ -137,6 +163,14 @@ func (in *Ingester) writeScan(ctx context.Context, s riskmap.Scan, hosts []riskm
 	if len(obs) > 0 {
 		rec := datasets.ObservationsRecord(mem, obs)
 		err := in.W.WriteTable(datasets.TableObservations, part, s.ID, rec)
+		rec.Release()
+		if err != nil {
+			return err
+		}
+	}
+	if len(found) > 0 {
+		rec := datasets.FindingsRecord(mem, found)
+		err := in.W.WriteTable(datasets.TableFindings, part, s.ID, rec)
 		rec.Release()
 		if err != nil {
 			return err
@@ -196,24 +230,23 @@ func (in *Ingester) assetIndex(ctx context.Context) (*assetIndex, error) {
 	if in.assets != nil {
 		return in.assets, nil
 	}
-	idx := &assetIndex{byIP: map[time.Time]map[string]string{}}
-	err := in.W.Store().Scan(ctx, datasets.TableAssets, datasets.ScanOptions{
-		Columns: []string{"snapshot_time", "asset_id", "private_ips", "public_ips"},
-	}, func(_ datasets.File, rec arrow.RecordBatch) error {
+	idx := &assetIndex{byIP: map[time.Time]map[string]*riskmap.Asset{}}
+	err := in.W.Store().Scan(ctx, datasets.TableAssets, datasets.ScanOptions{}, func(_ datasets.File, rec arrow.RecordBatch) error {
 		assets, err := datasets.DecodeAssets(rec)
 		if err != nil {
 			return err
 		}
-		for _, a := range assets {
+		for i := range assets {
+			a := &assets[i]
 			m := idx.byIP[a.SnapshotTime]
 			if m == nil {
-				m = map[string]string{}
+				m = map[string]*riskmap.Asset{}
 				idx.byIP[a.SnapshotTime] = m
 				idx.times = append(idx.times, a.SnapshotTime)
 			}
 			for _, ip := range a.IPs() {
 				if addr, err := netip.ParseAddr(ip); err == nil {
-					m[addr.String()] = a.ID
+					m[addr.String()] = a
 				}
 			}
 		}
@@ -229,9 +262,9 @@ func (in *Ingester) assetIndex(ctx context.Context) (*assetIndex, error) {
 
 // lookup finds the asset that had ip in the latest snapshot at or before t, or else in the
 // earliest snapshot after it.
-func (x *assetIndex) lookup(ip string, t time.Time) string {
+func (x *assetIndex) lookup(ip string, t time.Time) *riskmap.Asset {
 	if len(x.times) == 0 {
-		return ""
+		return nil
 	}
 	i := sort.Search(len(x.times), func(i int) bool { return x.times[i].After(t) })
 	order := make([]int, 0, len(x.times))
@@ -242,9 +275,9 @@ func (x *assetIndex) lookup(ip string, t time.Time) string {
 		order = append(order, j)
 	}
 	for _, j := range order {
-		if id, ok := x.byIP[x.times[j]][ip]; ok {
-			return id
+		if a, ok := x.byIP[x.times[j]][ip]; ok {
+			return a
 		}
 	}
-	return ""
+	return nil
 }

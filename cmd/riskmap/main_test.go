@@ -1,0 +1,37 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestMain lets the test binary act as the riskmap binary: with RISKMAP_TEST_AS_CLI=1 it runs
+// the CLI on its arguments and exits, so tests can run riskmap as a real process (and kill it).
+func TestMain(m *testing.M) {
+	if os.Getenv("RISKMAP_TEST_AS_CLI") == "1" {
+		args := os.Args[1:]
+		for len(args) > 0 && strings.HasPrefix(args[0], "-test.") {
+			args = args[1:]
+		}
+		main2 := &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+		os.Exit(main2.Run(context.Background(), args))
+	}
+	os.Exit(m.Run())
+}
+
+// run runs the CLI in-process and returns its exit code, stdout and stderr.
+func run(t *testing.T, ws string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(k string) string {
+		if k == "RISKMAP_WORKSPACE" {
+			return ws
+		}
+		return ""
+	}}
+	code := m.Run(context.Background(), args)
+	return code, out.String(), errb.String()
+}
