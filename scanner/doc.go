@@ -1,0 +1,35 @@
+// Package scanner is where scores become scans: it decides which assets nmap scans, how
+// deeply, with how many probes, and runs nmap on them without ever leaving the agreed scope.
+//
+// Data flows like this:
+//
+//	Candidate (asset + risk, anomaly, predicted ports, last scan)
+//	   │  NewPlan(now, candidates, PlannerConfig, *Profiles)       planner.go
+//	   ▼
+//	Plan (JSON: tier, ports, probes per asset; WritePlan / ReadPlan)  plan.go
+//	   │  Runner.Run(ctx, plan, Scope, sink)                         runner.go
+//	   │    Scope.Check on every address, then Batches               scope.go, batch.go
+//	   │    nmap processes in parallel, AIMD --max-rate per network   nmaprun.go, rate.go
+//	   ▼
+//	Result (raw XML, handed to sink before anything parses it) ──> features/nmapxml
+//
+// Ranked targets go to other scanners through WriteTargets (export.go), also through the
+// scope. Target specs from people (addresses, CIDRs, a.b.c.d-e ranges, host names) become
+// addresses through ParseTargets and Scope.Resolve (target.go), which resolves each name once
+// and checks every address it got.
+//
+// The scope guard is the package's first duty. No scope, no scan (ErrNoScope). Every address
+// is checked against the allowed prefixes minus the excluded ones before nmap starts; nmap
+// gets explicit addresses only, with -n, and the exclusions again with --exclude. CIDR and
+// range expansion is bounded (Scope.MaxExpand).
+//
+// Tiers (riskmap.Tier) are configured by profiles (profile.go): light is the asset's
+// predicted ports plus nmap's top 100; standard the top 1000 plus predicted ports with
+// -sV --version-light; deep every TCP port with -sV -sC, OS detection and safe scripts.
+// The top-N lists are computed from nmap-services (services.go), so every probe count in a
+// plan is exact; predicted ports are how riskmap sees the risky cloud ports the top 1000 leave
+// out (6379, 11211, 27017, 2375, 10250, ...).
+//
+// Config (config.go) gathers the scope, profiles, planner and runner settings as they appear
+// in riskmap.yaml, each with documented defaults and a Validate that never clamps.
+package scanner

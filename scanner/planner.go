@@ -1,0 +1,392 @@
+package scanner
+
+import (
+	"container/heap"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/riskmap/riskmap"
+)
+
+// Candidate is one asset the planner may scan, with what the models say of it.
+type Candidate struct {
+	AssetID string
+	IPs     []netip.Addr
+	Network string
+	Tags    map[string]string
+	// Risk is the probability of a serious finding at the next deep scan; Anomaly how strange
+	// the asset looks against its baseline. Both in [0, 1].
+	Risk, Anomaly  float32
+	PredictedPorts []int
+	LastScanned    time.Time // zero: never scanned
+	LastTier       riskmap.Tier
+	Reasons        []string
+}
+
+// NewPlan chooses a tier for every candidate so that the plan's expected serious findings
+// per probe are as high as the budget allows, keeps cfg.Exploration of the budget for
+// low-scored and long-unscanned assets, and respects rescan intervals, quiet hours and
+// per-network caps. It is deterministic for a given input and cfg.Seed.
+//
+// The expected serious findings of an asset at tier t are
+//
+//	value x Detection(t) x (share + (1 - share) x Coverage(t))
+//
+// where value = Risk + AnomalyWeight x Anomaly x (1 - Risk), share is PredictedShare when the
+// asset has predicted ports (every tier scans them) and 0 otherwise, and Coverage is the
+// share of nmap's open-frequency the tier's own list covers. Tiers are chosen greedily by
+// marginal expected findings per marginal probe (skip to light, light to deep, ...), which is
+// the classic greedy for a multiple-choice knapsack.
+//
+// It proceeds in three steps: the greedy over (1 - Exploration) of the budget; exploration,
+// which draws assets still unplanned at random (seeded), weighted towards low value and long
+// time since the last scan, and gives each its lightest allowed tier within the exploration
+// share; then the greedy again over whatever budget is left.
+func NewPlan(now time.Time, cands []Candidate, cfg PlannerConfig, profiles *Profiles) (*Plan, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if profiles == nil {
+		return nil, fmt.Errorf("plan: no profiles given")
+	}
+	rules, err := cfg.quietRules()
+	if err != nil {
+		return nil, err
+	}
+	pl := &planner{cfg: cfg, now: now, profiles: profiles, rules: rules, netLeft: map[string]int{}}
+	for net, rate := range cfg.NetworkRate {
+		pl.netLeft[net] = int(min(float64(rate)*cfg.Window.Seconds(), float64(math.MaxInt/2)))
+	}
+	if err := pl.load(cands); err != nil {
+		return nil, err
+	}
+	explore := int(float64(cfg.Budget) * cfg.Exploration)
+	pl.greedy(cfg.Budget - explore)
+	pl.explore(explore)
+	pl.greedy(cfg.Budget)
+	return pl.plan(), nil
+}
+
+type planner struct {
+	cfg      PlannerConfig
+	now      time.Time
+	profiles *Profiles
+	rules    []quietRule
+	netLeft  map[string]int // probes left per capped network
+	spent    int
+	cs       []*cand
+}
+
+type cand struct {
+	c          Candidate
+	ips        []netip.Addr
+	value      float64
+	tier       riskmap.Tier
+	allowed    [riskmap.TierDeep + 1]bool
+	gain       [riskmap.TierDeep + 1]float64
+	probes     [riskmap.TierDeep + 1]int
+	explore    bool
+	skip       string // a Skip reason decided at load time
+	netLimited bool
+	quietNote  string
+}
+
+func (pl *planner) load(in []Candidate) error {
+	sorted := slices.Clone(in)
+	slices.SortStableFunc(sorted, func(a, b Candidate) int { return strings.Compare(a.AssetID, b.AssetID) })
+	for i, c := range sorted {
+		if c.AssetID == "" {
+			return fmt.Errorf("plan: candidate with no asset id (addresses %v)", c.IPs)
+		}
+		if i > 0 && sorted[i-1].AssetID == c.AssetID {
+			return fmt.Errorf("plan: candidate %q appears twice", c.AssetID)
+		}
+		for name, v := range map[string]float32{"risk": c.Risk, "anomaly": c.Anomaly} {
+			if !(v >= 0 && v <= 1) {
+				return fmt.Errorf("plan: candidate %q: %s %v: want a number in [0, 1]", c.AssetID, name, v)
+			}
+		}
+		if c.LastTier < riskmap.TierSkip || c.LastTier > riskmap.TierDeep {
+			return fmt.Errorf("plan: candidate %q: last tier %d: want skip, light, standard or deep", c.AssetID, int(c.LastTier))
+		}
+		pl.cs = append(pl.cs, pl.newCand(c))
+	}
+	return nil
+}
+
+func (pl *planner) newCand(c Candidate) *cand {
+	k := &cand{c: c}
+	seen := map[netip.Addr]bool{}
+	for _, a := range c.IPs {
+		if a = a.Unmap(); a.IsValid() && !seen[a] {
+			seen[a] = true
+			k.ips = append(k.ips, a)
+		}
+	}
+	slices.SortFunc(k.ips, netip.Addr.Compare)
+	if len(k.ips) == 0 {
+		k.skip = SkipNoAddress
+		return k
+	}
+	r, an := float64(c.Risk), float64(c.Anomaly)
+	k.value = r + pl.cfg.AnomalyWeight*an*(1-r)
+	quietCap, note := pl.quietCap(c.Tags)
+	k.quietNote = note
+	quietOnly := false
+	for t := riskmap.TierLight; t <= riskmap.TierDeep; t++ {
+		rescanOK := pl.rescanOK(c, t)
+		k.allowed[t] = rescanOK && t <= quietCap
+		quietOnly = quietOnly || (rescanOK && t > quietCap)
+		ports := pl.profiles.Ports(t, c.PredictedPorts)
+		udp := pl.profiles.UDPPorts(t)
+		k.probes[t] = pl.profiles.Probes(t, len(k.ips), len(ports), len(udp))
+		share := 0.0
+		if len(c.PredictedPorts) > 0 && pl.profiles.Profile(t).Predicted {
+			share = pl.cfg.PredictedShare
+		}
+		k.gain[t] = k.value * pl.profiles.Profile(t).Detection * (share + (1-share)*pl.profiles.Coverage(t))
+	}
+	if !k.allowed[riskmap.TierLight] && !k.allowed[riskmap.TierStandard] && !k.allowed[riskmap.TierDeep] {
+		k.skip = SkipMinRescan
+		if quietOnly {
+			k.skip = SkipQuietHours
+		}
+	}
+	return k
+}
+
+// rescanOK applies the minimum rescan interval: a tier no deeper than the last scan's waits
+// MinRescan[t] after it; a deeper tier may follow at once, since it learns something new.
+func (pl *planner) rescanOK(c Candidate, t riskmap.Tier) bool {
+	if c.LastScanned.IsZero() || t > c.LastTier {
+		return true
+	}
+	return pl.now.Sub(c.LastScanned) >= pl.cfg.MinRescan[t]
+}
+
+// fits reports whether cost more probes fit under limit and the network's cap, and whether
+// it was the network cap alone that refused.
+func (pl *planner) fits(k *cand, cost, limit int) (ok, netRefused bool) {
+	if pl.spent+cost > limit {
+		return false, false
+	}
+	if left, capped := pl.netLeft[k.c.Network]; capped && cost > left {
+		return false, true
+	}
+	return true, false
+}
+
+func (pl *planner) take(k *cand, t riskmap.Tier) {
+	cost := k.probes[t] - k.probes[k.tier]
+	pl.spent += cost
+	if _, capped := pl.netLeft[k.c.Network]; capped {
+		pl.netLeft[k.c.Network] -= cost
+	}
+	k.tier = t
+}
+
+type upgrade struct {
+	k     int
+	to    riskmap.Tier
+	ratio float64
+	cost  int
+}
+
+type upgrades []upgrade
+
+func (h upgrades) Len() int { return len(h) }
+func (h upgrades) Less(i, j int) bool {
+	if h[i].ratio != h[j].ratio {
+		return h[i].ratio > h[j].ratio
+	}
+	if h[i].k != h[j].k {
+		return h[i].k < h[j].k
+	}
+	return h[i].to < h[j].to
+}
+func (h upgrades) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *upgrades) Push(x any)   { *h = append(*h, x.(upgrade)) }
+func (h *upgrades) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// best returns candidate i's upgrade with the highest marginal gain per marginal probe among
+// those that fit under limit, if any gains anything.
+func (pl *planner) best(i, limit int) (upgrade, bool) {
+	k := pl.cs[i]
+	var out upgrade
+	found := false
+	for t := k.tier + 1; t <= riskmap.TierDeep; t++ {
+		if !k.allowed[t] {
+			continue
+		}
+		dg := k.gain[t] - k.gain[k.tier]
+		dc := k.probes[t] - k.probes[k.tier]
+		if dg <= 0 {
+			continue
+		}
+		ok, netRefused := pl.fits(k, dc, limit)
+		if !ok {
+			k.netLimited = k.netLimited || netRefused
+			continue
+		}
+		ratio := math.Inf(1)
+		if dc > 0 {
+			ratio = dg / float64(dc)
+		}
+		if !found || ratio > out.ratio {
+			out, found = upgrade{k: i, to: t, ratio: ratio, cost: dc}, true
+		}
+	}
+	return out, found
+}
+
+// greedy applies the best upgrades, by marginal expected findings per marginal probe, while
+// they fit under limit. Explored candidates keep their exploration tier.
+func (pl *planner) greedy(limit int) {
+	h := &upgrades{}
+	for i, k := range pl.cs {
+		if k.skip != "" || k.explore {
+			continue
+		}
+		if u, ok := pl.best(i, limit); ok {
+			heap.Push(h, u)
+		}
+	}
+	for h.Len() > 0 {
+		u := heap.Pop(h).(upgrade)
+		k := pl.cs[u.k]
+		if k.tier >= u.to {
+			continue
+		}
+		if ok, _ := pl.fits(k, k.probes[u.to]-k.probes[k.tier], limit); ok {
+			pl.take(k, u.to)
+		}
+		// Either way the candidate's next best option is re-evaluated against what is left.
+		if next, ok := pl.best(u.k, limit); ok {
+			heap.Push(h, next)
+		}
+	}
+}
+
+// explore gives unplanned candidates their lightest allowed tier, in a seeded weighted random
+// order (Efraimidis-Spirakis keys), while the exploration share lasts.
+func (pl *planner) explore(share int) {
+	if share <= 0 {
+		return
+	}
+	rng := rand.New(rand.NewPCG(uint64(pl.cfg.Seed), 0x9e3779b97f4a7c15))
+	type draw struct {
+		i   int
+		key float64
+	}
+	var draws []draw
+	for i, k := range pl.cs {
+		u := rng.Float64() // drawn for every candidate, so one asset's state does not shift the others' draws
+		if k.skip != "" || k.tier != riskmap.TierSkip {
+			continue
+		}
+		w := max(1-k.value, 0.01) * (1 + pl.staleDays(k.c))
+		draws = append(draws, draw{i, -math.Log(1-u) / w})
+	}
+	slices.SortFunc(draws, func(a, b draw) int {
+		if a.key != b.key {
+			if a.key < b.key {
+				return -1
+			}
+			return 1
+		}
+		return a.i - b.i
+	})
+	used := 0
+	limit := pl.cfg.Budget
+	for _, d := range draws {
+		k := pl.cs[d.i]
+		for t := riskmap.TierLight; t <= riskmap.TierDeep; t++ {
+			if !k.allowed[t] {
+				continue
+			}
+			cost := k.probes[t]
+			ok, netRefused := pl.fits(k, cost, limit)
+			k.netLimited = k.netLimited || netRefused
+			if ok && used+cost <= share {
+				pl.take(k, t)
+				k.explore = true
+				used += cost
+			}
+			break
+		}
+	}
+}
+
+// staleDays is how long ago the candidate was scanned, in days, capped at 30; never scanned
+// counts as 30.
+func (pl *planner) staleDays(c Candidate) float64 {
+	if c.LastScanned.IsZero() {
+		return 30
+	}
+	return min(max(pl.now.Sub(c.LastScanned).Hours()/24, 0), 30)
+}
+
+func (pl *planner) plan() *Plan {
+	p := &Plan{CreatedAt: pl.now, Budget: pl.cfg.Budget, Items: []PlanItem{}, Skipped: map[string]int{}}
+	for _, k := range pl.cs {
+		if k.tier == riskmap.TierSkip {
+			reason := k.skip
+			switch {
+			case reason != "":
+			case k.netLimited:
+				reason = SkipNetworkRate
+			default:
+				reason = SkipBudget
+			}
+			p.Skipped[reason]++
+			continue
+		}
+		it := PlanItem{
+			AssetID:  k.c.AssetID,
+			IPs:      k.ips,
+			Network:  k.c.Network,
+			Tier:     k.tier,
+			Ports:    pl.profiles.Ports(k.tier, k.c.PredictedPorts),
+			UDPPorts: pl.profiles.UDPPorts(k.tier),
+			Probes:   k.probes[k.tier],
+			MaxRate:  pl.cfg.NetworkRate[k.c.Network],
+			Priority: float32(k.value),
+			Explore:  k.explore,
+			Reasons:  slices.Clone(k.c.Reasons),
+		}
+		if k.explore {
+			if k.c.LastScanned.IsZero() {
+				it.Reasons = append(it.Reasons, "exploration: never scanned")
+			} else {
+				it.Reasons = append(it.Reasons, fmt.Sprintf("exploration: last scanned %s ago", pl.now.Sub(k.c.LastScanned).Round(time.Hour)))
+			}
+		} else {
+			it.Reasons = append(it.Reasons, fmt.Sprintf("score: %.3g expected serious findings for %d probes", k.gain[k.tier], k.probes[k.tier]))
+		}
+		if k.quietNote != "" {
+			it.Reasons = append(it.Reasons, k.quietNote)
+		}
+		p.Probes += it.Probes
+		p.Items = append(p.Items, it)
+	}
+	slices.SortStableFunc(p.Items, func(a, b PlanItem) int {
+		switch {
+		case a.Priority > b.Priority:
+			return -1
+		case a.Priority < b.Priority:
+			return 1
+		}
+		return strings.Compare(a.AssetID, b.AssetID)
+	})
+	return p
+}
