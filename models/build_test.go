@@ -4,6 +4,7 @@ package models_test
 // TreeEnsembleRegressor, both at IR 8 with opsets ai.onnx 17 and ai.onnx.ml 3.
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -187,14 +188,21 @@ func onnxCheck(t *testing.T, b []byte) {
 	}
 }
 
-// writeTestdata keeps a copy of a model the tests build under testdata/, refreshed with -update,
-// so that it can be opened in Netron or onnxruntime by hand.
-func writeTestdata(t *testing.T, name string, b []byte) {
+// golden compares b with testdata/name, rewriting the file first under -update. The models are
+// kept there so that they can be opened in Netron or onnxruntime by hand, and seed the fuzzer.
+func golden(t *testing.T, name string, b []byte) {
 	t.Helper()
-	if !*update {
-		return
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := os.WriteFile(filepath.Join("testdata", name), b, 0o644); err != nil {
-		t.Fatal(err)
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./models -update)", err)
+	}
+	if !bytes.Equal(b, want) {
+		t.Fatalf("%s differs from what the test built (run with -update if the change is meant)", path)
 	}
 }

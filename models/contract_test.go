@@ -1,10 +1,8 @@
 package models_test
 
 import (
-	"bytes"
 	"errors"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,14 +28,7 @@ func TestGolden(t *testing.T) {
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			b := mustMarshal(t, tc.mp())
-			writeTestdata(t, tc.file, b)
-			want, err := os.ReadFile(filepath.Join("testdata", tc.file))
-			if err != nil {
-				t.Fatalf("%v (run go test ./models -run TestGolden -update)", err)
-			}
-			if !bytes.Equal(b, want) {
-				t.Fatalf("testdata/%s differs from its builder (run with -update if the change is meant)", tc.file)
-			}
+			golden(t, tc.file, b)
 			onnxCheck(t, b)
 		})
 	}

@@ -195,19 +195,7 @@ func TestCardGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "card.golden.json")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if string(got) != string(want) {
-		t.Fatalf("card.json differs from %s (run with -update if meant):\n%s", golden, got)
-	}
+	golden(t, "card.golden.json", got)
 }
 
 func mustCurrent(t *testing.T, r *models.Registry, name, want string) {

@@ -73,7 +73,7 @@ func TestStampSklearn(t *testing.T) {
 		t.Fatalf("the classifier still reads %q", n.GetInput()[0])
 	}
 	onnxCheck(t, out)
-	writeTestdata(t, "sklearn_like_stamped.onnx", out)
+	golden(t, "sklearn_like_stamped.onnx", out)
 
 	// Stamping twice changes nothing more than the metadata it sets again.
 	again, notes2, err := models.Stamp(out, models.KindRisk, testFeatures, testFeatureVersion)
