@@ -223,7 +223,7 @@ func (in *Ingester) Recover(ctx context.Context) ([]NmapIngest, error) {
 // moved to another instance is joined to the right one at scan time.
 type assetIndex struct {
 	times []time.Time // snapshot times, ascending
-	byIP  map[time.Time]map[string]string
+	byIP  map[time.Time]map[string]*riskmap.Asset
 }
 
 func (in *Ingester) assetIndex(ctx context.Context) (*assetIndex, error) {

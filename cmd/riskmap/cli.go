@@ -49,7 +49,7 @@ type Main struct {
 // command is one subcommand. run gets the arguments after its name.
 type command struct {
 	name, args, summary string
-	run                 func(ctx context.Context, m *Main, args []string) error
+	run                 func(m *Main, ctx context.Context, args []string) error
 }
 
 func (m *Main) commands() []command {
@@ -57,6 +57,8 @@ func (m *Main) commands() []command {
 		{"ingest", "nmap|inventory ...", "ingest nmap XML scans or cloud inventory exports", (*Main).runIngest},
 		{"tables", "[--json]", "list the workspace's tables with rows, files and partitions", (*Main).runTables},
 		{"export", "TABLE --format parquet|arrow|csv|jsonl [-o FILE]", "write a table as one file", (*Main).runExport},
+		{"intel", "import kev|epss FILE...", "import CISA KEV and FIRST EPSS threat intelligence", (*Main).runIntel},
+		{"findings", "[--json] [--min-severity S]", "list findings from the scans", (*Main).runFindings},
 	}
 }
 
@@ -90,7 +92,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		if c.name != rest[0] {
 			continue
 		}
-		err := c.run(ctx, m, rest[1:])
+		err := c.run(m, ctx, rest[1:])
 		switch {
 		case err == nil:
 			return exitOK

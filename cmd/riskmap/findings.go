@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"text/tabwriter"
+
+	"github.com/riskmap/riskmap"
+	"github.com/riskmap/riskmap/datasets"
+)
+
+func (m *Main) runFindings(ctx context.Context, args []string) error {
+	fs := m.flags("findings", "[--json] [--min-severity S] [--asset ID]", "List findings: what the rules concluded from each scan (severity info, low,\nmedium, high, critical). High and critical findings are the labels the risk\nmodel learns.")
+	asJSON := fs.Bool("json", false, "print JSON lines")
+	minSev := fs.String("min-severity", "info", "lowest severity to list")
+	asset := fs.String("asset", "", "only this asset id")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	min, err := riskmap.ParseSeverity(*minSev)
+	if err != nil {
+		return usageError("--min-severity: %v", err)
+	}
+	s, err := m.store()
+	if err != nil {
+		return err
+	}
+	all, err := datasets.ReadAll(ctx, s, datasets.TableFindings, nil, datasets.DecodeFindings)
+	if err != nil {
+		return err
+	}
+	var out []riskmap.Finding
+	for _, f := range all {
+		if f.Severity >= min && (*asset == "" || f.AssetID == *asset) {
+			out = append(out, f)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Severity > out[j].Severity })
+	if *asJSON {
+		enc := json.NewEncoder(m.Stdout)
+		for _, f := range out {
+			if err := enc.Encode(findingJSON(f)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SEVERITY\tASSET\tADDRESS\tRULE\tTITLE")
+	for _, f := range out {
+		addr := f.IP
+		if f.Port > 0 {
+			addr = fmt.Sprintf("%s:%d/%s", f.IP, f.Port, f.Proto)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Severity, f.AssetID, addr, f.RuleID, f.Title)
+	}
+	return tw.Flush()
+}
+
+func findingJSON(f riskmap.Finding) map[string]any {
+	return map[string]any{
+		"scan_id": f.ScanID, "asset_id": f.AssetID, "ip": f.IP, "port": f.Port, "proto": f.Proto,
+		"rule_id": f.RuleID, "severity": f.Severity.String(), "title": f.Title,
+		"evidence": f.Evidence, "cves": f.CVEs,
+	}
+}
