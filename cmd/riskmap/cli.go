@@ -159,9 +159,8 @@ func (m *Main) flags(name, args, summary string) *flag.FlagSet {
 // parse parses args with fs, mapping errors to usage errors.
 func parse(fs *flag.FlagSet, args []string) error {
 	fs.SetOutput(io.Discard)
-	err := fs.Parse(args)
+	err := fs.Parse(args) // on -h the flag package has already called fs.Usage
 	if errors.Is(err, flag.ErrHelp) {
-		fs.Usage()
 		return err
 	}
 	if err != nil {
