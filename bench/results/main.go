@@ -1,0 +1,159 @@
+// Command results turns `go test -bench` output (several -count runs) into bench/results.md:
+// machine information, then one table per benchmark with the median, min and max of every
+// metric it reported. The machine is noisy, so medians and ratios are what to read.
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+(\d+)\s+(.*)$`)
+
+func main() {
+	in := flag.String("in", "bench/out/bench.txt", "go test -bench output")
+	out := flag.String("out", "bench/results.md", "markdown file to write")
+	flag.Parse()
+	if err := run(*in, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "results:", err)
+		os.Exit(1)
+	}
+}
+
+type series map[string][]float64 // metric -> values over runs
+
+func run(in, out string) error {
+	f, err := os.Open(in)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	benches := map[string]series{}
+	pkgOf := map[string]string{}
+	var order []string
+	pkg := ""
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	line := 0
+	for sc.Scan() {
+		line++
+		text := sc.Text()
+		if strings.HasPrefix(text, "pkg: ") {
+			pkg = strings.TrimPrefix(text, "pkg: ")
+			continue
+		}
+		m := benchLine.FindStringSubmatch(text)
+		if m == nil {
+			continue
+		}
+		name := m[1]
+		fields := strings.Fields(m[4])
+		if len(fields)%2 != 0 {
+			return fmt.Errorf("%s:%d: odd number of value/unit fields: %q", in, line, text)
+		}
+		s, ok := benches[name]
+		if !ok {
+			s = series{}
+			benches[name] = s
+			pkgOf[name] = pkg
+			order = append(order, name)
+		}
+		for i := 0; i < len(fields); i += 2 {
+			v, err := strconv.ParseFloat(fields[i], 64)
+			if err != nil {
+				return fmt.Errorf("%s:%d: value %q: %w", in, line, fields[i], err)
+			}
+			s[fields[i+1]] = append(s[fields[i+1]], v)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# riskmap benchmark results\n\nWritten by `make bench` (bench/run.sh) on %s.\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(&b, "## Machine\n\n| | |\n|---|---|\n| CPU | %s |\n| cores | %d |\n| memory | %s |\n| Go | %s |\n| nmap | %s |\n\n",
+		cpuModel(), runtime.NumCPU(), memTotal(), runtime.Version(), firstLine("nmap", "--version"))
+	b.WriteString("Each figure is the median over the runs (min and max beside it). Ratios compare riskmap with the peer measured in the same run.\n\n")
+	for _, name := range order {
+		s := benches[name]
+		fmt.Fprintf(&b, "## %s\n\n`%s`\n\n| metric | median | min | max | runs |\n|---|---:|---:|---:|---:|\n", strings.TrimPrefix(name, "Benchmark"), pkgOf[name])
+		units := make([]string, 0, len(s))
+		for u := range s {
+			units = append(units, u)
+		}
+		sort.Strings(units)
+		for _, u := range units {
+			v := s[u]
+			lo, med, hi := stats(v)
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %d |\n", u, num(med), num(lo), num(hi), len(v))
+		}
+		b.WriteString("\n")
+	}
+	return os.WriteFile(out, []byte(b.String()), 0o644)
+}
+
+func stats(v []float64) (lo, med, hi float64) {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	n := len(s)
+	med = s[n/2]
+	if n%2 == 0 {
+		med = (s[n/2-1] + s[n/2]) / 2
+	}
+	return s[0], med, s[n-1]
+}
+
+func num(x float64) string {
+	switch {
+	case x == 0:
+		return "0"
+	case x >= 1e6 || x < 1e-3 && x > -1e-3:
+		return strconv.FormatFloat(x, 'g', 4, 64)
+	case x >= 100:
+		return strconv.FormatFloat(x, 'f', 0, 64)
+	default:
+		return strconv.FormatFloat(x, 'f', 3, 64)
+	}
+}
+
+func cpuModel() string {
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "model name") {
+			_, v, _ := strings.Cut(l, ":")
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}
+
+func memTotal() string {
+	b, _ := os.ReadFile("/proc/meminfo")
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "MemTotal:") {
+			f := strings.Fields(l)
+			if kb, err := strconv.Atoi(f[1]); err == nil {
+				return fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
+			}
+		}
+	}
+	return "unknown"
+}
+
+func firstLine(name string, args ...string) string {
+	out, err := exec.Command(name, args...).Output()
+	if err != nil {
+		return "not found"
+	}
+	l, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	return l
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# run.sh runs every riskmap benchmark with its peer in the same run, several times, and writes
+# bench/results.md with machine information, medians and ratios. `make bench` calls it after
+# setup (which installs the peers: python3-sklearn, python3-xgboost, DuckDB, ndiff).
+#
+# RISKMAP_BENCH_COUNT  repetitions of each benchmark (default 3; the machine is noisy, so
+#                      results.md reports medians)
+# RISKMAP_BENCH_QUICK  1 = smaller data sizes, for a quick look
+set -euo pipefail
+cd "$(dirname "$0")/.."
+count=${RISKMAP_BENCH_COUNT:-3}
+out=bench/out
+mkdir -p "$out"
+: > "$out/bench.txt"
+if [ "${RISKMAP_BENCH_QUICK:-}" = 1 ]; then
+  export RISKMAP_BENCH_ROWS=${RISKMAP_BENCH_ROWS:-100000}
+  export RISKMAP_BENCH_ASSETS=${RISKMAP_BENCH_ASSETS:-100000}
+  export RISKMAP_BENCH_OBS=${RISKMAP_BENCH_OBS:-1000000}
+  export RISKMAP_BENCH_HOSTS=${RISKMAP_BENCH_HOSTS:-20000}
+fi
+run() { # package, benchmark regexp, benchtime
+  echo "bench: $1 $2" >&2
+  go test -run '^$' -bench "$2" -benchtime "${3:-1x}" -count "$count" -timeout 60m "$1" | tee -a "$out/bench.txt"
+}
+run ./features/nmapxml 'BenchmarkParse|BenchmarkIngest' 1x
+run ./features 'BenchmarkBuild' 1x
+run ./training 'BenchmarkTrainVsPeers' 1x
+run ./training 'BenchmarkScore' 1x
+run ./models 'BenchmarkScor' 1x
+run ./engine 'BenchmarkScanEfficiency' 1x
+go run ./bench/results -in "$out/bench.txt" -out bench/results.md
+echo "bench: wrote bench/results.md" >&2
