@@ -82,6 +82,9 @@ const (
 	ChangeHostState      = "host_state_changed"
 	ChangeOSChanged      = "os_changed"
 	ChangeCPEChanged     = "cpe_changed"
+	// ChangePortStateChanged is a port listed in both scans with different states (open to
+	// closed, open to filtered, ...), as ndiff reports it.
+	ChangePortStateChanged = "port_state_changed"
 )
 
 // Diff is one change of a host or port against its baseline.
