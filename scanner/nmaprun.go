@@ -70,8 +70,8 @@ func (r *Runner) runBatch(ctx context.Context, bin string, b Batch, prog *tracke
 		w = *warnings
 	}
 	res.Err = mapRunError(ctx, runCtx, runErr, w, r.cfg.RunTimeout)
-	if res.Err == nil && len(res.XML) == 0 {
-		res.Err = fmt.Errorf("%w: nmap exited cleanly but wrote no XML", ErrBadXML)
+	if len(res.XML) == 0 && (res.Err == nil || errors.Is(res.Err, ErrBadXML)) {
+		res.Err = fmt.Errorf("%w: nmap wrote no XML: %s", ErrBadXML, tail(w, 3))
 	}
 	return res
 }

@@ -189,7 +189,7 @@ func (p *Plan) Validate() error {
 			name  string
 			ports PortList
 		}{{"ports", it.Ports}, {"udp_ports", it.UDPPorts}} {
-			if _, err := NewPortList(l.ports); err != nil {
+			if err := l.ports.Validate(); err != nil {
 				return bad(l.name, "%w", err)
 			}
 		}

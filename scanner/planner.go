@@ -142,9 +142,7 @@ func (pl *planner) newCand(c Candidate) *cand {
 		rescanOK := pl.rescanOK(c, t)
 		k.allowed[t] = rescanOK && t <= quietCap
 		quietOnly = quietOnly || (rescanOK && t > quietCap)
-		ports := pl.profiles.Ports(t, c.PredictedPorts)
-		udp := pl.profiles.UDPPorts(t)
-		k.probes[t] = pl.profiles.Probes(t, len(k.ips), len(ports), len(udp))
+		k.probes[t] = pl.profiles.Probes(t, len(k.ips), pl.profiles.PortCount(t, c.PredictedPorts), len(pl.profiles.UDPPorts(t)))
 		share := 0.0
 		if len(c.PredictedPorts) > 0 && pl.profiles.Profile(t).Predicted {
 			share = pl.cfg.PredictedShare

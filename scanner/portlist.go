@@ -27,6 +27,19 @@ func NewPortList(ports ...[]int) (PortList, error) {
 	return slices.Compact(out), nil
 }
 
+// Validate checks that l is sorted, unique and inside 1-65535, as a PortList must be.
+func (l PortList) Validate() error {
+	for i, p := range l {
+		if p < 1 || p > 65535 {
+			return fmt.Errorf("port %d: want 1-65535", p)
+		}
+		if i > 0 && p <= l[i-1] {
+			return fmt.Errorf("port %d after %d: want sorted, unique ports", p, l[i-1])
+		}
+	}
+	return nil
+}
+
 // mergePorts is NewPortList for lists already known to be valid.
 func mergePorts(ports ...[]int) PortList {
 	var n int

@@ -3,6 +3,7 @@ package scanner
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/riskmap/riskmap"
@@ -185,21 +186,36 @@ func (p *Profiles) Profile(t riskmap.Tier) Profile { return p.cfg.profile(t) }
 func scans(t riskmap.Tier) bool { return t >= riskmap.TierLight && t <= riskmap.TierDeep }
 
 // Ports returns the TCP ports tier t scans on an asset with these predicted ports. Invalid
-// predicted ports (outside 1-65535) are left out. Skip scans nothing.
+// predicted ports (outside 1-65535) are left out. Skip scans nothing. The result may share
+// memory with p's own lists: do not modify it.
 func (p *Profiles) Ports(t riskmap.Tier, predicted []int) PortList {
-	if !scans(t) {
-		return nil
-	}
-	if !p.cfg.profile(t).Predicted || len(predicted) == 0 {
+	extra := p.extra(t, predicted)
+	if len(extra) == 0 {
 		return p.base[t]
 	}
-	valid := make([]int, 0, len(predicted))
+	return mergePorts(p.base[t], extra)
+}
+
+// PortCount is len(p.Ports(t, predicted)) without building the list.
+func (p *Profiles) PortCount(t riskmap.Tier, predicted []int) int {
+	return len(p.base[t]) + len(p.extra(t, predicted))
+}
+
+// extra returns the valid predicted ports that tier t's own list lacks, unique.
+func (p *Profiles) extra(t riskmap.Tier, predicted []int) []int {
+	if !scans(t) || !p.cfg.profile(t).Predicted {
+		return nil
+	}
+	var out []int
 	for _, port := range predicted {
-		if port >= 1 && port <= 65535 {
-			valid = append(valid, port)
+		if port < 1 || port > 65535 || slices.Contains(out, port) {
+			continue
+		}
+		if _, found := slices.BinarySearch(p.base[t], port); !found {
+			out = append(out, port)
 		}
 	}
-	return mergePorts(p.base[t], valid)
+	return out
 }
 
 // UDPPorts returns the UDP ports tier t scans.

@@ -67,8 +67,8 @@ func TestScopeCheck(t *testing.T) {
 	}{
 		{"10.0.0.1", nil},
 		{"10.0.255.255", nil},
-		{"10.0.5.7", scanner.ErrExcluded},   // an excluded /24 inside the allowed /16
-		{"10.0.0.9", scanner.ErrExcluded},   // an excluded single address
+		{"10.0.5.7", scanner.ErrExcluded},        // an excluded /24 inside the allowed /16
+		{"10.0.0.9", scanner.ErrExcluded},        // an excluded single address
 		{"::ffff:10.0.0.9", scanner.ErrExcluded}, // the mapped form does not slip past
 		{"::ffff:10.0.0.8", nil},
 		{"10.1.0.1", scanner.ErrOutOfScope},
@@ -143,11 +143,11 @@ func addrs(in []netip.Addr) []string {
 func TestResolve(t *testing.T) {
 	scope := mustScope(t, []string{"10.0.0.0/24", "fd00::/120"}, []string{"10.0.0.5", "fd00::7"})
 	res := &fakeResolver{answers: map[string][][]string{
-		"inside.example":  {{"10.0.0.20", "fd00::20"}},
-		"outside.example": {{"203.0.113.9"}},
-		"mixed.example":   {{"10.0.0.21", "198.51.100.1"}},
+		"inside.example":   {{"10.0.0.20", "fd00::20"}},
+		"outside.example":  {{"203.0.113.9"}},
+		"mixed.example":    {{"10.0.0.21", "198.51.100.1"}},
 		"excluded.example": {{"10.0.0.5"}},
-		"mapped.example":  {{"::ffff:10.0.0.22"}},
+		"mapped.example":   {{"::ffff:10.0.0.22"}},
 	}}
 	tests := []struct {
 		name    string

@@ -120,6 +120,9 @@ func ReadServices(r io.Reader) (*Services, error) {
 func (s *Services) Top(proto string, n int) PortList {
 	list := s.byProto[proto]
 	n = min(max(n, 0), len(list))
+	if n == 0 {
+		return nil
+	}
 	out := make(PortList, 0, n)
 	for _, e := range list[:n] {
 		out = append(out, e.port)
