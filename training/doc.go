@@ -1,0 +1,23 @@
+// Package training fits the models riskmap scores with, evaluates them on held-out history and
+// exports them as ONNX models that keep the model contract of package models.
+//
+// Three learners, all in Go, all deterministic for a seed whatever the thread count:
+//
+//   - GBDT: histogram gradient-boosted trees with binary log-loss, for the risk model.
+//     Features are cut into at most 255 quantile bins (uint8 codes, row-major), one more code
+//     holds missing values (NaN), and each split learns which side missing values take.
+//     Gradients and hessians are turned into 64-bit fixed-point integers once per round, so
+//     histograms built by any number of goroutines sum to exactly the same integers; the larger
+//     child of every split gets its histogram by subtraction from its parent's.
+//   - IForest: isolation forest (Liu, Ting and Zhou 2008) for the anomaly model.
+//   - LogReg: L2-regularised logistic regression fitted by Newton's method, the simple baseline.
+//
+// Data flows in as a Dataset (a dense row-major float32 matrix, labels and, for time splits, a
+// time per row), usually built by package features. TimeSplit cuts it at a time, never at random;
+// the learners fit the past, Evaluate scores the future (ROC-AUC, PR-AUC, Brier, calibration and
+// the share of serious findings caught by deep-scanning the top k% of assets), RulesBaseline gives
+// the rule-of-thumb ranking every model card is compared with, and each model's ONNX method writes
+// the bytes that package models parses and runs. The Go models and their ONNX exports give the
+// same scores to float32 precision: trees compare float32 inputs with float32 thresholds exactly as
+// onnxruntime does, and the tests check every exported graph against onnxruntime.
+package training
