@@ -19,13 +19,11 @@ type Input struct {
 	Host         *riskmap.Host         // may be nil: host scripts are then absent
 }
 
-// EPSSFunc looks up a CVE's EPSS probability; intel.EPSS.Lookup is one.
-type EPSSFunc func(cve string) (float64, bool)
-
 // Evaluate applies every rule to in and returns the findings sorted by IP, port, protocol
 // and rule id, at most one per rule and port. Only open ports are looked at. kev and epss
-// may be nil: rules that need them then match nothing. EPSS is looked up here, at
-// evaluation time, never stored in the rules.
+// may be nil: rules that need them then match nothing. epss looks up a CVE's probability
+// (intel.EPSS.Lookup is one); it is called here, at evaluation time, and never stored in
+// the rules.
 func (r *Rules) Evaluate(in Input, kev *intel.KEV, epss func(cve string) (float64, bool)) []riskmap.Finding {
 	if r == nil {
 		return nil

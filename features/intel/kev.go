@@ -31,7 +31,8 @@ type KEVEntry struct {
 //
 // Entries is a plain slice in file order; callers may build a KEV from stored rows with a
 // composite literal. Entries must not change after the first call to Lookup or Match, which
-// index them once.
+// index them once; use a KEV through a pointer (the index must not be copied). A *KEV is
+// safe for concurrent use once built.
 type KEV struct {
 	Version  string
 	Released time.Time
