@@ -1,0 +1,455 @@
+package nmapxml
+
+import (
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/riskmap/riskmap"
+)
+
+// hostState is what a <host> element says of itself while it is being read.
+type hostState struct {
+	h        riskmap.Host
+	addrOff  int // offset of the address, for warnings
+	badAddr  string
+	osAcc    int
+	obsStart int // index in res.Observations of this host's first port
+}
+
+// host reads one <host> element, the start tag just scanned. Its observations are appended
+// to the result as its ports are read, and taken back if the element is never completed.
+func (p *parser) host() error {
+	lx := &p.lx
+	p.hostStart = lx.start
+	p.inHost = true // until commitHost: an error on the way leaves it set for stop
+	var hs hostState
+	hs.obsStart = len(p.res.Observations)
+	hs.h.ScanTime = p.started
+	for _, a := range lx.attrs {
+		if string(a.name) == "starttime" {
+			t, err := p.unixTime(a, "host")
+			if err != nil {
+				return p.dropHost(&hs, err)
+			}
+			if !t.IsZero() {
+				hs.h.ScanTime = t
+			}
+		}
+	}
+	if lx.empty {
+		p.commitHost(&hs)
+		return nil
+	}
+	for {
+		k, err := lx.next()
+		if err != nil {
+			return p.dropHost(&hs, err)
+		}
+		switch k {
+		case tokEOF:
+			return p.dropHost(&hs, lx.eof("<host> that starts at line "+itoa(p.line(p.hostStart))))
+		case tokStart:
+			switch string(lx.name) {
+			case "status":
+				err = p.status(&hs.h)
+			case "address":
+				err = p.address(&hs)
+			case "hostnames":
+				err = p.hostnames(&hs.h)
+			case "ports":
+				err = p.ports(&hs.h)
+			case "os":
+				err = p.osElem(&hs)
+			case "hostscript":
+				hs.h.Scripts, err = p.scripts(hs.h.Scripts, "hostscript")
+			default: // times, distance, uptime, tcpsequence, trace, addport, smurf, ...
+				err = p.skip()
+			}
+			if err != nil {
+				return p.dropHost(&hs, err)
+			}
+		case tokEnd:
+			if string(lx.name) != "host" {
+				return p.dropHost(&hs, lx.fail(lx.start, "end tag </%s> does not close <host>", lx.name))
+			}
+			p.commitHost(&hs)
+			return nil
+		case tokDoctype:
+			return p.dropHost(&hs, &fatalError{p.refuse(lx.start, ErrEntity, "<!DOCTYPE> inside the document")})
+		}
+	}
+}
+
+// dropHost forgets the observations of a host that was never completed.
+func (p *parser) dropHost(hs *hostState, err error) error {
+	p.res.Observations = p.res.Observations[:hs.obsStart]
+	return err
+}
+
+// commitHost adds a completed host and finishes its observations.
+func (p *parser) commitHost(hs *hostState) {
+	p.inHost = false
+	h := &hs.h
+	obs := p.res.Observations[hs.obsStart:]
+	if h.IP == "" {
+		p.res.Observations = p.res.Observations[:hs.obsStart]
+		if hs.badAddr != "" {
+			p.warn(hs.addrOff, "host with address %q that is not an IP address skipped", hs.badAddr)
+		} else {
+			p.warn(p.hostStart, "host with no IPv4 or IPv6 address skipped")
+		}
+		p.hostsDone++
+		return
+	}
+	if h.Status == "" {
+		h.Status = "unknown"
+	}
+	if h.Status == "down" {
+		// nmap lists no ports for a down host; if a file does, they are not observations.
+		p.res.Observations = p.res.Observations[:hs.obsStart]
+		obs = nil
+	}
+	h.ScanID = p.res.Scan.ID
+	for i := range obs {
+		o := &obs[i]
+		o.ScanID, o.ScanTime, o.IP, o.OSMatch = h.ScanID, h.ScanTime, h.IP, h.OSMatch
+	}
+	p.hostsDone++
+	if i, ok := p.hosts[h.IP]; ok {
+		p.merge(&p.res.Hosts[i], h)
+		return
+	}
+	p.hosts[h.IP] = len(p.res.Hosts)
+	p.res.Hosts = append(p.res.Hosts, *h)
+}
+
+// merge folds a repeated host element for the same address into the first one. nmap
+// repeats a target listed twice; masscan writes one host element per open port.
+func (p *parser) merge(into, h *riskmap.Host) {
+	if p.merged == 0 {
+		p.warn(p.hostStart, "address %s appears in more than one <host>; merged into the first", h.IP)
+	}
+	p.merged++
+	if into.Status != "up" && h.Status == "up" {
+		into.Status, into.Reason = h.Status, h.Reason
+	}
+	for _, n := range h.Hostnames {
+		if !slices.Contains(into.Hostnames, n) {
+			into.Hostnames = append(into.Hostnames, n)
+		}
+	}
+	if into.OSMatch == "" {
+		into.OSMatch, into.OSAccuracy = h.OSMatch, h.OSAccuracy
+	}
+	if into.ExtraPorts == nil {
+		into.ExtraPorts = h.ExtraPorts
+	}
+	into.Scripts = append(into.Scripts, h.Scripts...)
+}
+
+func (p *parser) status(h *riskmap.Host) error {
+	for _, a := range p.lx.attrs {
+		var err error
+		switch string(a.name) {
+		case "state":
+			h.Status, err = p.attr(a, "status")
+		case "reason":
+			h.Reason, err = p.attr(a, "status")
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return p.skip()
+}
+
+// address keeps the first IPv4 or IPv6 address in canonical form; MAC addresses (and any
+// other kind) are not IPs and are ignored.
+func (p *parser) address(hs *hostState) error {
+	var addr, typ attr
+	for _, a := range p.lx.attrs {
+		switch string(a.name) {
+		case "addr":
+			addr = a
+		case "addrtype":
+			typ = a
+		}
+	}
+	kind := string(typ.val)
+	if hs.h.IP == "" && (kind == "ipv4" || kind == "ipv6" || kind == "") && len(addr.val) > 0 {
+		s, err := p.attr(addr, "address")
+		if err != nil {
+			return err
+		}
+		if ip, perr := netip.ParseAddr(s); perr == nil {
+			if ip.Is4() {
+				hs.h.IP = s // ParseAddr accepts only the canonical dotted quad
+			} else {
+				hs.h.IP = ip.String()
+			}
+		} else if kind != "" && hs.badAddr == "" {
+			hs.badAddr, hs.addrOff = s, p.lx.start
+		}
+	}
+	return p.skip()
+}
+
+func (p *parser) hostnames(h *riskmap.Host) error {
+	lx := &p.lx
+	if lx.empty {
+		return nil
+	}
+	for {
+		k, err := lx.next()
+		if err != nil {
+			return err
+		}
+		switch k {
+		case tokEOF:
+			return lx.eof("<hostnames>")
+		case tokStart:
+			if string(lx.name) == "hostname" {
+				for _, a := range lx.attrs {
+					if string(a.name) == "name" {
+						n, err := p.attr(a, "hostname")
+						if err != nil {
+							return err
+						}
+						if n != "" && !slices.Contains(h.Hostnames, n) {
+							h.Hostnames = append(h.Hostnames, n)
+						}
+					}
+				}
+			}
+			if err := p.skip(); err != nil {
+				return err
+			}
+		case tokEnd:
+			return p.closes("hostnames")
+		}
+	}
+}
+
+// osElem keeps the osmatch with the highest accuracy (the first of equals: nmap lists the
+// best first).
+func (p *parser) osElem(hs *hostState) error {
+	lx := &p.lx
+	if lx.empty {
+		return nil
+	}
+	for {
+		k, err := lx.next()
+		if err != nil {
+			return err
+		}
+		switch k {
+		case tokEOF:
+			return lx.eof("<os>")
+		case tokStart:
+			if string(lx.name) == "osmatch" {
+				var name string
+				acc := -1
+				for _, a := range lx.attrs {
+					switch string(a.name) {
+					case "name":
+						if name, err = p.attr(a, "osmatch"); err != nil {
+							return err
+						}
+					case "accuracy":
+						acc = atoi(a.val)
+					}
+				}
+				if name != "" && (hs.h.OSMatch == "" || acc > hs.osAcc) {
+					hs.h.OSMatch, hs.h.OSAccuracy, hs.osAcc = name, max(acc, 0), acc
+				}
+			}
+			if err := p.skip(); err != nil {
+				return err
+			}
+		case tokEnd:
+			return p.closes("os")
+		}
+	}
+}
+
+// scripts reads the <script> children of a <hostscript> (or similar) element into dst.
+func (p *parser) scripts(dst []riskmap.Script, elem string) ([]riskmap.Script, error) {
+	lx := &p.lx
+	if lx.empty {
+		return dst, nil
+	}
+	for {
+		k, err := lx.next()
+		if err != nil {
+			return dst, err
+		}
+		switch k {
+		case tokEOF:
+			return dst, lx.eof("<" + elem + ">")
+		case tokStart:
+			if string(lx.name) == "script" {
+				s, err := p.script()
+				if err != nil {
+					return dst, err
+				}
+				dst = append(dst, s)
+			} else if err := p.skip(); err != nil {
+				return dst, err
+			}
+		case tokEnd:
+			return dst, p.closes(elem)
+		}
+	}
+}
+
+func (p *parser) runstatsElem() error {
+	lx := &p.lx
+	p.runstats = true
+	if lx.empty {
+		return nil
+	}
+	for {
+		k, err := lx.next()
+		if err != nil {
+			return err
+		}
+		switch k {
+		case tokEOF:
+			return lx.eof("<runstats>")
+		case tokStart:
+			switch string(lx.name) {
+			case "finished":
+				var msg string
+				for _, a := range lx.attrs {
+					switch string(a.name) {
+					case "time":
+						t, err := p.unixTime(a, "finished")
+						if err != nil {
+							return err
+						}
+						p.res.Scan.Finished = t
+					case "exit":
+						p.exit = string(a.val)
+					case "errormsg":
+						if msg, err = p.attr(a, "finished"); err != nil {
+							return err
+						}
+					}
+				}
+				if p.exit == "error" {
+					p.warn(lx.start, "nmap reported an error: %s", msg)
+				}
+			case "hosts":
+				p.haveCounts = true
+				for _, a := range lx.attrs {
+					switch string(a.name) {
+					case "up":
+						p.up = max(atoi(a.val), 0)
+					case "down":
+						p.down = max(atoi(a.val), 0)
+					}
+				}
+			}
+			if err := p.skip(); err != nil {
+				return err
+			}
+		case tokEnd:
+			return p.closes("runstats")
+		}
+	}
+}
+
+// maxDepth bounds element nesting, so that hostile input cannot grow the stack without end.
+const maxDepth = 1000
+
+// skip consumes the element whose start tag was just scanned, with everything inside it,
+// checking that its end tags match.
+func (p *parser) skip() error {
+	lx := &p.lx
+	if lx.empty {
+		return nil
+	}
+	base := len(p.stack)
+	p.stack = append(p.stack, lx.name)
+	defer func() { p.stack = p.stack[:base] }()
+	for len(p.stack) > base {
+		k, err := lx.next()
+		if err != nil {
+			return err
+		}
+		switch k {
+		case tokEOF:
+			return lx.eof("<" + string(p.stack[len(p.stack)-1]) + ">")
+		case tokStart:
+			if !lx.empty {
+				if len(p.stack) >= maxDepth {
+					return lx.fail(lx.start, "elements nested deeper than %d", maxDepth)
+				}
+				p.stack = append(p.stack, lx.name)
+			}
+		case tokEnd:
+			top := p.stack[len(p.stack)-1]
+			if string(top) != string(lx.name) {
+				return lx.fail(lx.start, "end tag </%s> does not close <%s>", lx.name, top)
+			}
+			p.stack = p.stack[:len(p.stack)-1]
+		case tokDoctype:
+			return &fatalError{p.refuse(lx.start, ErrEntity, "<!DOCTYPE> inside the document")}
+		}
+	}
+	return nil
+}
+
+// closes checks that the end tag just scanned is </elem>.
+func (p *parser) closes(elem string) error {
+	if string(p.lx.name) != elem {
+		return p.lx.fail(p.lx.start, "end tag </%s> does not close <%s>", p.lx.name, elem)
+	}
+	return nil
+}
+
+// unixTime reads an attribute holding seconds since 1970 (nmap's start, starttime, time).
+// An empty or unreadable value gives the zero time and a warning, not an error: a bad
+// timestamp is no reason to lose a scan.
+func (p *parser) unixTime(a attr, elem string) (time.Time, error) {
+	if len(a.val) == 0 {
+		return time.Time{}, nil
+	}
+	n := atoi(a.val)
+	if n < 0 {
+		p.warn(p.valueOff(a.val), "attribute %s of <%s> is %q, not a Unix time; ignored", a.name, elem, clip(a.val, 24))
+		return time.Time{}, nil
+	}
+	return time.Unix(int64(n), 0).UTC(), nil
+}
+
+// atoi reads a non-negative decimal integer; it returns -1 for anything else (empty, sign,
+// other characters, more than 10 digits).
+func atoi(b []byte) int {
+	if len(b) == 0 || len(b) > 10 {
+		return -1
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return -1
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}
