@@ -34,6 +34,8 @@ func TestBadInput(t *testing.T) {
 			want: inventory.ErrShape, contains: []string{"x.json:2:3:", "[0]", "foo"}},
 		{name: "wrong provider", provider: "aws", file: "gcp.json", data: `[{"kind": "compute#instance", "id": "1", "name": "a"}]`,
 			want: inventory.ErrProvider, contains: []string{"gcp.json", "gcloud compute instances list", "aws"}},
+		{name: "unknown provider setting", provider: "ibm", file: "x.json", data: `[]`,
+			want: inventory.ErrProvider, contains: []string{"x.json", "ibm", "expected aws, azure, gcp"}},
 		{name: "trailing data", file: "sg.json", data: "{\"SecurityGroups\": []}\n{\"x\": 1}\n",
 			want: inventory.ErrSyntax, contains: []string{"sg.json:2:", "after the JSON value"}},
 

@@ -52,6 +52,12 @@ func (im *Importer) state() *state {
 // readers. Errors are *ParseError values naming the file, the JSON path or CSV line and
 // column, and what was expected; on error nothing from the file is kept.
 func (im *Importer) Add(name string, data []byte) (FileSummary, error) {
+	switch im.Provider {
+	case "", "aws", "azure", "gcp", "csv", "jsonl":
+	default:
+		return FileSummary{File: name}, &ParseError{File: name, Err: fmt.Errorf(
+			"%w: Importer.Provider is %q; expected aws, azure, gcp, csv, jsonl or empty to detect", ErrProvider, im.Provider)}
+	}
 	st := im.state()
 	st.seq++
 	doc := &jsonDoc{file: name, data: trimBOM(data)}

@@ -136,3 +136,29 @@ func TestDuplicateAcrossFiles(t *testing.T) {
 		t.Errorf("no warning about i-dup in %q", warns)
 	}
 }
+
+// TestAssetsAreCopies checks that the caller owns what Assets returns: changing it does not
+// change what a later call returns.
+func TestAssetsAreCopies(t *testing.T) {
+	im := inventory.Importer{SnapshotTime: snapshot}
+	for _, f := range providerCases[0].files {
+		if _, err := im.Add(f, mustRead(t, "testdata/"+f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, _, err := im.Assets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := first[0].PrivateIPs[0]
+	first[0].PrivateIPs[0] = "192.0.2.99"
+	first[0].Exposed[0].Source = "changed"
+	first[0].Tags[0].Value = "changed"
+	second, _, err := im.Assets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second[0].PrivateIPs[0] != want || second[0].Exposed[0].Source == "changed" || second[0].Tags[0].Value == "changed" {
+		t.Errorf("a change to returned assets leaked into the importer: %+v", second[0])
+	}
+}
