@@ -86,3 +86,25 @@ func TestReadConfigErrors(t *testing.T) {
 		}
 	})
 }
+
+func FuzzReadConfig(f *testing.F) {
+	data, err := os.ReadFile("testdata/config/scanner.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(string(data))
+	f.Add("planner: {budget: 1}\n")
+	f.Add("scope: {allow: [\"::/0\"]}\nrunner: {rate: {min: 1, max: 1, initial: 1}}\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		c, err := scanner.ReadConfig(strings.NewReader(in))
+		if err != nil {
+			if !errors.Is(err, scanner.ErrBadConfig) {
+				t.Fatalf("error %v does not wrap ErrBadConfig", err)
+			}
+			return
+		}
+		if err := c.Validate(); err != nil {
+			t.Fatalf("ReadConfig accepted a config that does not validate: %v", err)
+		}
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,9 +38,9 @@ import (
 //     that: the XML of finished hosts is already flushed to the file.
 //   - On cancel or timeout the library returns ErrScanInterrupt or ErrScanTimeout without
 //     saying which context ended; the parent context tells.
-func (r *Runner) runBatch(ctx context.Context, bin string, b Batch, prog *tracker) Result {
-	res := Result{Batch: b, Started: r.now()}
-	defer func() { res.Finished = r.now() }()
+func (r *Runner) runBatch(ctx context.Context, bin string, b Batch, scope Scope, prog *tracker) (res Result) {
+	res = Result{Batch: b, Started: r.now()}
+	defer func() { res.Finished = r.now() }() // res is the named result, so this reaches the caller
 	f, err := os.CreateTemp(r.cfg.TempDir, "riskmap-nmap-*.xml")
 	if err != nil {
 		res.Err = fmt.Errorf("nmap output file: %w", err)
@@ -51,9 +52,15 @@ func (r *Runner) runBatch(ctx context.Context, bin string, b Batch, prog *tracke
 
 	runCtx, cancel := context.WithTimeout(ctx, r.cfg.RunTimeout)
 	defer cancel()
-	s, err := nmap.NewScanner(runCtx, nmap.WithCustomArguments(b.Args...), nmap.WithBinaryPath(bin))
+	s, err := nmap.NewScanner(runCtx, append(r.options(&b, scope), nmap.WithBinaryPath(bin))...)
 	if err != nil {
 		res.Err = fmt.Errorf("%w: %w", ErrNmapNotFound, err)
+		return res
+	}
+	if !slices.Equal(s.Args(), b.Args) {
+		// Cannot happen unless options stops being a pure function of the batch; refuse
+		// rather than run something other than what Batch.Args reports.
+		res.Err = fmt.Errorf("%w: nmap arguments %q differ from the batch's %q", ErrNmapFailed, s.Args(), b.Args)
 		return res
 	}
 	s.ToFile(path)

@@ -193,7 +193,21 @@ func (p *Profiles) Ports(t riskmap.Tier, predicted []int) PortList {
 	if len(extra) == 0 {
 		return p.base[t]
 	}
-	return mergePorts(p.base[t], extra)
+	// A linear merge of two sorted lists: deep's 65,535 ports are not sorted again per asset.
+	slices.Sort(extra)
+	base := p.base[t]
+	out := make(PortList, 0, len(base)+len(extra))
+	i, j := 0, 0
+	for i < len(base) || j < len(extra) {
+		if j == len(extra) || i < len(base) && base[i] < extra[j] {
+			out = append(out, base[i])
+			i++
+		} else {
+			out = append(out, extra[j])
+			j++
+		}
+	}
+	return out
 }
 
 // PortCount is len(p.Ports(t, predicted)) without building the list.

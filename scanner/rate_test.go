@@ -120,3 +120,20 @@ func TestRateConfigValidate(t *testing.T) {
 		})
 	}
 }
+
+func FuzzReadFeedback(f *testing.F) {
+	for _, name := range []string{"light.xml", "timeout.xml", "truncated.xml", "filtered.xml", "error.xml"} {
+		data, err := os.ReadFile("testdata/xml/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte(`<host timedout="true"><status reason="host-timeout"/></host><extraports count="-5"/>`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fb := scanner.ReadFeedback(data)
+		if fb.Hosts < 0 || fb.TimedOut < 0 || fb.Ports < 0 || fb.NoResponse < 0 || fb.TimedOut > fb.Hosts {
+			t.Fatalf("feedback %+v", fb)
+		}
+	})
+}

@@ -173,7 +173,7 @@ func (r *Runner) Run(ctx context.Context, plan *Plan, scope Scope, sink func(Res
 				busy[b.Network] = true
 			}
 			running++
-			go func(b Batch) { results <- r.runBatch(runCtx, bin, b, prog) }(b)
+			go func(b Batch) { results <- r.runBatch(runCtx, bin, b, scope, prog) }(b)
 		}
 		if running == 0 {
 			break
@@ -197,11 +197,11 @@ func (r *Runner) Run(ctx context.Context, plan *Plan, scope Scope, sink func(Res
 	}
 	prog.done()
 	if n := len(pending); n > 0 {
-		why := "the sink failed"
+		why := errors.New("the sink failed")
 		if ctx.Err() != nil {
-			why = "the run was cancelled"
+			why = fmt.Errorf("%w: %w", ErrInterrupted, ctx.Err())
 		}
-		errs = append(errs, fmt.Errorf("%d batch(es) not started: %s", n, why))
+		errs = append(errs, fmt.Errorf("%d batch(es) not started: %w", n, why))
 	}
 	if len(refused) > 0 {
 		errs = append(errs, &ScopeError{Refusals: refused})
