@@ -15,7 +15,7 @@ import (
 
 // Export formats for WriteTargets.
 const (
-	FormatNmap    = "nmap"    // one address per line, for nmap -iL
+	FormatNmap    = "nmap"    // one address per line, for nmap -iL (IPv6 lines need nmap -6: export each family apart)
 	FormatMasscan = "masscan" // addresses for masscan -iL, ports in a comment header
 	FormatNaabu   = "naabu"   // host:port lines (host alone when a target has no ports)
 	FormatNuclei  = "nuclei"  // host:port lines, as nuclei -l reads them
