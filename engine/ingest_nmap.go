@@ -9,7 +9,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/datasets"
 	"github.com/riskmap/riskmap/features/findings"
@@ -44,6 +43,7 @@ type Ingester struct {
 
 	scans       map[string]bool
 	assets      *assetIndex
+	hist        *history
 	intelLoaded bool
 	kev         *intel.KEV
 	epss        *intel.EPSS
@@ -74,17 +74,18 @@ func (in *Ingester) knownScans(ctx context.Context) (map[string]bool, error) {
 	return in.scans, nil
 }
 
-// Nmap ingests one nmap XML document. The raw bytes are kept under raw/nmap/<scan_id>.xml
-// before parsing; a refused document's raw copy is removed again, so refused input leaves
-// nothing behind. The scans row is written last: it is the commit mark of an ingest.
 // Ingested is what an ingest wrote: the scan with its hosts, ports and findings.
 type Ingested struct {
 	Scan         riskmap.Scan
 	Hosts        []riskmap.Host
 	Observations []riskmap.Observation
 	Findings     []riskmap.Finding
+	Diffs        []riskmap.Diff
 }
 
+// Nmap ingests one nmap XML document. The raw bytes are kept under raw/nmap/<scan_id>.xml
+// before parsing; a refused document's raw copy is removed again, so refused input leaves
+// nothing behind. The scans row is written last: it is the commit mark of an ingest.
 func (in *Ingester) Nmap(ctx context.Context, name string, raw []byte, profile string) (NmapIngest, *Ingested, error) {
 	res := NmapIngest{File: name, ScanID: nmapxml.ScanID(raw)}
 	known, err := in.knownScans(ctx)
@@ -116,37 +117,58 @@ func (in *Ingester) Nmap(ctx context.Context, name string, raw []byte, profile s
 		res.Already = true
 		return res, &Ingested{Scan: s, Hosts: parsed.Hosts, Observations: parsed.Observations}, nil
 	}
+	ing, err := in.Record(ctx, s, parsed.Hosts, parsed.Observations)
+	return res, ing, err
+}
+
+// Record writes a scan that is already parsed (by nmapxml, or simulated by the estate
+// generator): it joins hosts and ports to assets by address at scan time, evaluates the
+// findings rules, diffs each host against its baseline, and writes hosts, observations,
+// findings and diffs, then the scans row last, as the commit mark.
+func (in *Ingester) Record(ctx context.Context, s riskmap.Scan, hosts []riskmap.Host, obs []riskmap.Observation) (*Ingested, error) {
+	known, err := in.knownScans(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if known[s.ID] {
+		return &Ingested{Scan: s, Hosts: hosts, Observations: obs}, nil
+	}
 	idx, err := in.assetIndex(ctx)
 	if err != nil {
-		return res, nil, err
+		return nil, err
 	}
 	assetOf := map[string]*riskmap.Asset{}
-	for i := range parsed.Hosts {
-		h := &parsed.Hosts[i]
+	for i := range hosts {
+		h := &hosts[i]
 		h.ScanID = s.ID
 		if a := idx.lookup(h.IP, s.Started); a != nil {
 			h.AssetID, assetOf[h.IP] = a.ID, a
 		}
 	}
-	for i := range parsed.Observations {
-		o := &parsed.Observations[i]
+	for i := range obs {
+		o := &obs[i]
 		o.ScanID = s.ID
 		if a := idx.lookup(o.IP, s.Started); a != nil {
 			o.AssetID, assetOf[o.IP] = a.ID, a
 		}
 	}
-	found, err := in.findings(ctx, parsed.Hosts, parsed.Observations, assetOf)
+	found, err := in.findings(ctx, hosts, obs, assetOf)
 	if err != nil {
-		return res, nil, err
+		return nil, err
 	}
-	if err := in.writeScan(ctx, s, parsed.Hosts, parsed.Observations, found); err != nil {
-		return res, nil, err
+	changes, err := in.diffs(ctx, s, hosts, obs)
+	if err != nil {
+		return nil, err
 	}
+	if err := in.writeScan(ctx, s, hosts, obs, found, changes); err != nil {
+		return nil, err
+	}
+	in.hist.remember(s, hosts)
 	known[s.ID] = true
-	return res, &Ingested{Scan: s, Hosts: parsed.Hosts, Observations: parsed.Observations, Findings: found}, nil
+	return &Ingested{Scan: s, Hosts: hosts, Observations: obs, Findings: found, Diffs: changes}, nil
 }
 
-func (in *Ingester) writeScan(ctx context.Context, s riskmap.Scan, hosts []riskmap.Host, obs []riskmap.Observation, found []riskmap.Finding) error {
+func (in *Ingester) writeScan(ctx context.Context, s riskmap.Scan, hosts []riskmap.Host, obs []riskmap.Observation, found []riskmap.Finding, changes []riskmap.Diff) error {
 	mem := in.W.Store().Allocator()
 	part := dayPartition(s.Started)
 	if len(hosts) > 0 {
@@ -171,6 +193,14 @@ func (in *Ingester) writeScan(ctx context.Context, s riskmap.Scan, hosts []riskm
 	if len(found) > 0 {
 		rec := datasets.FindingsRecord(mem, found)
 		err := in.W.WriteTable(datasets.TableFindings, part, s.ID, rec)
+		rec.Release()
+		if err != nil {
+			return err
+		}
+	}
+	if len(changes) > 0 {
+		rec := datasets.DiffsRecord(mem, changes)
+		err := in.W.WriteTable(datasets.TableDiffs, part, s.ID, rec)
 		rec.Release()
 		if err != nil {
 			return err
@@ -231,7 +261,7 @@ func (in *Ingester) assetIndex(ctx context.Context) (*assetIndex, error) {
 		return in.assets, nil
 	}
 	idx := &assetIndex{byIP: map[time.Time]map[string]*riskmap.Asset{}}
-	err := in.W.Store().Scan(ctx, datasets.TableAssets, datasets.ScanOptions{}, func(_ datasets.File, rec arrow.RecordBatch) error {
+	err := in.W.Store().Scan(ctx, datasets.TableAssets, datasets.ScanOptions{}, func(_ datasets.File, rec arrowRecord) error {
 		assets, err := datasets.DecodeAssets(rec)
 		if err != nil {
 			return err

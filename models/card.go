@@ -32,6 +32,9 @@ type Card struct {
 	Forced          bool               `json:"forced"`   // made CURRENT without beating the then current version
 	Imported        bool               `json:"imported"` // made outside riskmap and stamped
 	Notes           []string           `json:"notes,omitempty"`
+	// Evaluations holds this version's metrics on later held-out data, keyed by held-out id,
+	// so that a newer candidate is compared with it on the candidate's own held-out rows.
+	Evaluations map[string]map[string]float64 `json:"evaluations,omitempty"`
 }
 
 // CalibrationBin is one bin of a reliability diagram: predictions in [Lo, Hi), their mean, the
@@ -67,6 +70,16 @@ func (w *Window) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// MetricOn returns the card's metric on the held-out data heldOut: its own Metrics when that is
+// its held-out set, else a recorded evaluation.
+func (c Card) MetricOn(heldOut, name string) (float64, bool) {
+	if heldOut != "" && heldOut == c.HeldOut {
+		return c.Metric(name)
+	}
+	v, ok := c.Evaluations[heldOut][name]
+	return v, ok
+}
+
 // Metric returns a metric by name, ok false when the card lacks it.
 func (c Card) Metric(name string) (float64, bool) {
 	v, ok := c.Metrics[name]
@@ -94,6 +107,13 @@ func (c Card) validate() error {
 	}{{"metrics", c.Metrics}, {"baseline", c.Baseline}} {
 		for k, v := range m.vals {
 			if err := finite(fmt.Sprintf("%s[%s]", m.field, k), v); err != nil {
+				return err
+			}
+		}
+	}
+	for id, vals := range c.Evaluations {
+		for k, v := range vals {
+			if err := finite(fmt.Sprintf("evaluations[%s][%s]", id, k), v); err != nil {
 				return err
 			}
 		}

@@ -353,14 +353,39 @@ func (r *Registry) Promote(name, version, metric string, force bool) error {
 	return nil
 }
 
+// RecordEvaluation stores version's metrics on other held-out data in its card, so that
+// Promote can compare a candidate evaluated on that data with it.
+func (r *Registry) RecordEvaluation(name, version, heldOut string, metrics map[string]float64) error {
+	v, err := r.resolve(name, version)
+	if err != nil {
+		return fmt.Errorf("record evaluation %s: %w", name, err)
+	}
+	c, err := r.readCard(name, v)
+	if err != nil {
+		return fmt.Errorf("record evaluation: %w", err)
+	}
+	if heldOut == "" {
+		return fmt.Errorf("record evaluation %s %s: empty held-out id", name, v)
+	}
+	if c.Evaluations == nil {
+		c.Evaluations = map[string]map[string]float64{}
+	}
+	c.Evaluations[heldOut] = metrics
+	if err := c.validate(); err != nil {
+		return fmt.Errorf("record evaluation %s %s: %w", name, v, err)
+	}
+	return writeCard(filepath.Join(r.root(), name, v, CardFile), c)
+}
+
 // compare says why candidate beats current on metric, or why it does not.
 func compare(metric string, candidate, current Card) (string, error) {
-	if candidate.HeldOut == "" || candidate.HeldOut != current.HeldOut {
+	_, evaluated := current.Evaluations[candidate.HeldOut]
+	if candidate.HeldOut == "" || (candidate.HeldOut != current.HeldOut && !evaluated) {
 		return "", fmt.Errorf("%w: %s was evaluated on held-out %q, current %s on %q; compare on the same held-out data",
 			ErrNotComparable, candidate.Version, candidate.HeldOut, current.Version, current.HeldOut)
 	}
 	a, okA := candidate.Metric(metric)
-	b, okB := current.Metric(metric)
+	b, okB := current.MetricOn(candidate.HeldOut, metric)
 	if !okA || !okB {
 		return "", fmt.Errorf("%w: metric %s missing from %s", ErrNotComparable, metric, strings.Join(missing(metric, candidate, current), " and "))
 	}

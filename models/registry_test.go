@@ -254,3 +254,34 @@ func TestRegistryRefuses(t *testing.T) {
 		t.Fatalf("promote missing version: %v", err)
 	}
 }
+
+func TestPromoteAfterEvaluatingCurrentOnNewHeldOut(t *testing.T) {
+	reg := newRegistry(t)
+	b := mustMarshal(t, logisticProto())
+	v1, err := reg.Register("risk", b, card(0.9, "old"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.Promote("risk", v1, "", false); err != nil {
+		t.Fatal(err)
+	}
+	v2, _ := reg.Register("risk", b, card(0.5, "new"))
+	if err := reg.Promote("risk", v2, "", false); !errors.Is(err, models.ErrNotComparable) {
+		t.Fatalf("promote across held-out sets: %v, want ErrNotComparable", err)
+	}
+	// The current version, evaluated on the new held-out rows, does worse there.
+	if err := reg.RecordEvaluation("risk", v1, "new", map[string]float64{"pr_auc": 0.4}); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.Promote("risk", v2, "", false); err != nil {
+		t.Fatalf("promote after evaluating current on the same held-out data: %v", err)
+	}
+	if cur, _ := reg.Current("risk"); cur != v2 {
+		t.Fatalf("current = %s, want %s", cur, v2)
+	}
+	v3, _ := reg.Register("risk", b, card(0.3, "newer"))
+	reg.RecordEvaluation("risk", v2, "newer", map[string]float64{"pr_auc": 0.35})
+	if err := reg.Promote("risk", v3, "", false); !errors.Is(err, models.ErrNotBetter) {
+		t.Fatalf("worse candidate: %v, want ErrNotBetter", err)
+	}
+}

@@ -59,6 +59,8 @@ func (m *Main) commands() []command {
 		{"export", "TABLE --format parquet|arrow|csv|jsonl [-o FILE]", "write a table as one file", (*Main).runExport},
 		{"intel", "import kev|epss FILE...", "import CISA KEV and FIRST EPSS threat intelligence", (*Main).runIntel},
 		{"findings", "[--json] [--min-severity S]", "list findings from the scans", (*Main).runFindings},
+		{"diff", "[--scan ID] [--baseline ID|auto] | OLD.xml NEW.xml", "what changed between scans (ndiff-compatible)", (*Main).runDiff},
+		{"models", "list|show|promote|import", "manage the model registry", (*Main).runModels},
 	}
 }
 
