@@ -281,16 +281,17 @@ func (m *LogReg) Predict(x []float32, rows int, out []float32) {
 	}
 }
 
-// ONNX exports the model as Imputer (NaN to the training mean, ai.onnx.ml) -> Sub (mean) ->
-// Div (scale) -> MatMul (weights) -> Add (bias) -> Sigmoid, giving "score" float32 [N, 1].
+// ONNX exports the model as IsNaN and Where (a missing value takes the training mean) -> Sub
+// (mean) -> Div (scale) -> MatMul (weights) -> Add (bias) -> Sigmoid, giving "score" float32
+// [N, 1]. Standard operators only, so onnx shape inference types every value.
 func (m *LogReg) ONNX(kind string, features []string, featureVersion string) ([]byte, error) {
 	if err := checkExport(kind, features, featureVersion, m.cols); err != nil {
 		return nil, err
 	}
 	f := int64(m.cols)
 	nodes := []*onnxpb.NodeProto{
-		opNode("Imputer", "ai.onnx.ml", "impute", []string{"features"}, []string{"imputed"},
-			attrFloats("imputed_value_floats", m.mean), attrFloat("replaced_value_float", float32(math.NaN()))),
+		opNode("IsNaN", "", "missing", []string{"features"}, []string{"missing"}),
+		opNode("Where", "", "impute", []string{"missing", "mean", "features"}, []string{"imputed"}),
 		opNode("Sub", "", "centre", []string{"imputed", "mean"}, []string{"centred"}),
 		opNode("Div", "", "scale", []string{"centred", "scale"}, []string{"standardised"}),
 		opNode("MatMul", "", "dot", []string{"standardised", "weights"}, []string{"dot"}),
