@@ -1,0 +1,362 @@
+package features
+
+import (
+	"context"
+	"slices"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/riskmap/riskmap/datasets"
+)
+
+// merge folds every worker's state into the first worker's and totals the row counts.
+func (a *aggregator) merge() {
+	base := a.workers[0]
+	for _, w := range a.workers[1:] {
+		base.obs = mergeInto(base.obs, w.obs, (*obsAgg).merge)
+		base.hosts = mergeInto(base.hosts, w.hosts, (*hostAgg).merge)
+		base.finds = mergeInto(base.finds, w.finds, (*findAgg).merge)
+		base.diffs = mergeInto(base.diffs, w.diffs, (*diffAgg).merge)
+	}
+	for _, w := range a.workers {
+		for t, c := range []*Count{&a.stats.Hosts, &a.stats.Obs, &a.stats.Findings, &a.stats.Diffs} {
+			c.Used += w.rows[t] - w.late[t] - w.unjoined[t]
+			c.Late += w.late[t]
+			c.Unjoined += w.unjoined[t]
+		}
+	}
+}
+
+func mergeInto[T any](dst, src []T, f func(*T, *T)) []T {
+	if src == nil {
+		return dst
+	}
+	if dst == nil {
+		return src
+	}
+	for i := range src {
+		f(&dst[i], &src[i])
+	}
+	return dst
+}
+
+// state returns asset i's merged state; a table that had no rows gives zero values.
+func (a *aggregator) state(i int) (*obsAgg, *hostAgg, *findAgg, *diffAgg) {
+	w := a.workers[0]
+	o, h, f, d := &a.zero.obs, &a.zero.host, &a.zero.find, &a.zero.diff
+	if w.obs != nil {
+		o = &w.obs[i]
+	}
+	if w.hosts != nil {
+		h = &w.hosts[i]
+	}
+	if w.finds != nil {
+		f = &w.finds[i]
+	}
+	if w.diffs != nil {
+		d = &w.diffs[i]
+	}
+	return o, h, f, d
+}
+
+// lastScan is the time key of the latest scan that covered asset i (0 if none).
+func lastScan(o *obsAgg, h *hostAgg) int64 { return max(o.now, h.lastKey) }
+
+// neighbourhood counts, per key (image, group, subnet, security group), the assets that
+// carry it and those of them that had a serious finding.
+type neighbourhood struct {
+	count, serious [4][]int32
+}
+
+func (a *aggregator) neighbourhood() *neighbourhood {
+	nb := &neighbourhood{}
+	for k := range nb.count {
+		nb.count[k] = make([]int32, a.snap.keys[k])
+		nb.serious[k] = make([]int32, a.snap.keys[k])
+	}
+	for i := range a.snap.info {
+		info := &a.snap.info[i]
+		_, _, f, _ := a.state(i)
+		var s int32
+		if f.seriousScans > 0 {
+			s = 1
+		}
+		for kind, k := range [3]int32{info.image, info.group, info.subnet} {
+			if k >= 0 {
+				nb.count[kind][k]++
+				nb.serious[kind][k] += s
+			}
+		}
+		for j, k := range info.sgs {
+			if !slices.Contains(info.sgs[:j], k) {
+				nb.count[keySG][k]++
+				nb.serious[keySG][k] += s
+			}
+		}
+	}
+	return nb
+}
+
+// share is the serious share of the other assets with key k: leave-one-out, so that an
+// asset's own findings never reach its own feature.
+func (nb *neighbourhood) share(kind int, k int32, self int32) float32 {
+	if k < 0 || nb.count[kind][k] <= 1 {
+		return 0
+	}
+	return float32(nb.serious[kind][k]-self) / float32(nb.count[kind][k]-1)
+}
+
+func (nb *neighbourhood) others(kind int, k int32) float32 {
+	if k < 0 {
+		return 0
+	}
+	return float32(nb.count[kind][k] - 1)
+}
+
+// siblings holds, per image and per group, the ports open on members in their latest scan.
+type siblings struct {
+	image, group map[int32]map[uint32]int32
+	union        map[[2]int32]int32
+}
+
+func portKey(p *portSeen) uint32 { return uint32(p.port) | uint32(p.proto)<<16 }
+
+func (a *aggregator) siblings() *siblings {
+	sb := &siblings{image: map[int32]map[uint32]int32{}, group: map[int32]map[uint32]int32{}, union: map[[2]int32]int32{}}
+	add := func(m map[int32]map[uint32]int32, k int32, p uint32) {
+		set := m[k]
+		if set == nil {
+			set = map[uint32]int32{}
+			m[k] = set
+		}
+		set[p]++
+	}
+	for i := range a.snap.info {
+		info := &a.snap.info[i]
+		if info.image < 0 && info.group < 0 {
+			continue
+		}
+		o, h, _, _ := a.state(i)
+		now := lastScan(o, h)
+		for j := range o.ports {
+			p := &o.ports[j]
+			if p.last == 0 || p.last != now {
+				continue
+			}
+			if info.image >= 0 {
+				add(sb.image, info.image, portKey(p))
+			}
+			if info.group >= 0 {
+				add(sb.group, info.group, portKey(p))
+			}
+		}
+	}
+	return sb
+}
+
+// predicted counts the ports open on asset i's siblings that i was never seen to open.
+func (sb *siblings) predicted(info *assetInfo, o *obsAgg) int {
+	img, grp := sb.image[info.image], sb.group[info.group]
+	if img == nil && grp == nil {
+		return 0
+	}
+	pair := [2]int32{info.image, info.group}
+	union, ok := sb.union[pair]
+	if !ok {
+		union = int32(len(img))
+		for p := range grp {
+			if _, dup := img[p]; !dup {
+				union++
+			}
+		}
+		sb.union[pair] = union
+	}
+	n := int(union)
+	for j := range o.ports {
+		p := &o.ports[j]
+		if p.last == 0 {
+			continue
+		}
+		k := portKey(p)
+		_, inImg := img[k]
+		_, inGrp := grp[k]
+		if inImg || inGrp {
+			n--
+		}
+	}
+	return n
+}
+
+// emit computes the rows and hands them over in batches.
+func (a *aggregator) emit(ctx context.Context, opts BuildOptions, emit func(arrow.RecordBatch) error) error {
+	n := len(a.snap.ids)
+	a.stats.Assets = n
+	if n == 0 {
+		return nil
+	}
+	nb := a.neighbourhood()
+	sb := a.siblings()
+	b := array.NewRecordBuilder(a.store.Allocator(), datasets.FeaturesSchema(Version, Names()))
+	defer b.Release()
+	ids := b.Field(0).(*array.StringBuilder)
+	asOf := b.Field(1).(*array.TimestampBuilder)
+	ver := b.Field(2).(*array.StringBuilder)
+	cols := make([]*array.Float32Builder, numFeatures)
+	for k := range cols {
+		cols[k] = b.Field(3 + k).(*array.Float32Builder)
+	}
+	ts := arrow.Timestamp(a.limit)
+	var row [numFeatures]float32
+	var cves []int32
+	batch := opts.batchRows()
+	for start := 0; start < n; start += batch {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		end := min(start+batch, n)
+		b.Reserve(end - start)
+		for i := start; i < end; i++ {
+			cves = a.row(i, &row, nb, sb, cves)
+			ids.Append(a.snap.ids[i])
+			asOf.Append(ts)
+			ver.Append(Version)
+			for k := range cols {
+				cols[k].Append(row[k])
+			}
+		}
+		rec := b.NewRecordBatch()
+		err := emit(rec)
+		rec.Release()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// row computes asset i's features into out. cves is scratch space, returned for reuse.
+func (a *aggregator) row(i int, out *[numFeatures]float32, nb *neighbourhood, sb *siblings, cves []int32) []int32 {
+	info := &a.snap.info[i]
+	o, h, f, d := a.state(i)
+	*out = [numFeatures]float32{}
+	copy(out[:fScansSeen], info.static[:])
+	if out[fOSLinux] == 0 && out[fOSWindows] == 0 {
+		switch h.os {
+		case osLinux:
+			out[fOSLinux] = 1
+		case osWindows:
+			out[fOSWindows] = 1
+		}
+	}
+
+	last := lastScan(o, h)
+	scans := max(h.scansUp, o.scans)
+	out[fScansSeen] = float32(scans)
+	if last > 0 {
+		out[fHoursSinceScan] = min(float32(float64(a.limit-last)/3.6e9), maxHours)
+	} else {
+		out[fHoursSinceScan], out[fNeverScanned] = maxHours, 1
+	}
+	out[fOpenPeak] = float32(o.peakOpen())
+	cves = cves[:0]
+	var versioned, unscanned float32
+	for j := range o.ports {
+		p := &o.ports[j]
+		if p.last == 0 {
+			continue
+		}
+		out[fOpenEver]++
+		if p.last != last {
+			continue
+		}
+		out[fOpenNow]++
+		if c := p.info & infoClass; c != svcNone {
+			out[fSvcTelnet+int(c)-svcTelnet]++
+			out[fRiskyNow]++
+		}
+		if p.info&infoTLS != 0 {
+			out[fTLSNow]++
+		}
+		if p.info&infoHTTP != 0 {
+			out[fHTTPNow]++
+		}
+		if p.info&infoVersioned != 0 {
+			versioned++
+		}
+		if internetReaches(info, p) {
+			out[fInternetOpenNow]++
+		}
+		if p.match >= 0 {
+			r := &a.threat.results[p.match]
+			out[fKEVPorts]++
+			if r.version {
+				out[fKEVVersionPorts]++
+			}
+			out[fEPSSMaxKEV] = max(out[fEPSSMaxKEV], r.epss)
+			cves = append(cves, r.cves...)
+		}
+	}
+	if out[fOpenNow] > 0 {
+		out[fVersionedShare] = versioned / out[fOpenNow]
+	}
+	slices.Sort(cves)
+	out[fKEVCVEs] = float32(len(slices.Compact(cves)))
+	out[fEPSSMaxFindings] = f.epss
+
+	sev := f.counts
+	out[fFindCritical], out[fFindHigh], out[fFindMedium], out[fFindLow], out[fFindInfo] =
+		float32(sev[4]), float32(sev[3]), float32(sev[2]), float32(sev[1]), float32(sev[0])
+	out[fSeriousScans] = float32(f.seriousScans)
+	out[fDaysSinceSerious] = maxDays
+	if f.seriousKey > 0 {
+		out[fDaysSinceSerious] = min(float32(float64(a.limit-f.seriousKey)/8.64e10), maxDays)
+	}
+
+	out[fDiffNew], out[fDiffClosed], out[fDiffChanged], out[fDiffHost] =
+		float32(d.added), float32(d.closed), float32(d.changed), float32(d.host)
+	out[fChurn] = float32(d.total) / float32(max(scans, 1))
+
+	var self int32
+	if f.seriousScans > 0 {
+		self = 1
+	}
+	out[fNbrImage] = nb.share(keyImage, info.image, self)
+	out[fNbrGroup] = nb.share(keyGroup, info.group, self)
+	out[fNbrSubnet] = nb.share(keySubnet, info.subnet, self)
+	for _, k := range info.sgs {
+		out[fNbrSG] = max(out[fNbrSG], nb.share(keySG, k, self))
+	}
+	out[fNbrImageSize] = nb.others(keyImage, info.image)
+	out[fNbrGroupSize] = nb.others(keyGroup, info.group)
+
+	out[fPredSibling] = float32(sb.predicted(info, o))
+	for _, p := range info.inet {
+		if !reported(o, p) {
+			unscanned++
+		}
+	}
+	out[fPredUnscanned] = unscanned
+	return cves
+}
+
+// internetReaches reports whether the asset's rules open port p to the internet.
+func internetReaches(info *assetInfo, p *portSeen) bool {
+	if p.proto == protoTCP || p.proto == protoUDP {
+		for _, r := range info.rules {
+			if r.internet && r.covers(p.proto, int(p.port)) {
+				return true
+			}
+		}
+	}
+	return p.proto == protoTCP && slices.Contains(info.inet, p.port)
+}
+
+// reported reports whether any observation, in any state, named port p on the asset.
+func reported(o *obsAgg, p uint16) bool {
+	for j := range o.ports {
+		if o.ports[j].port == p {
+			return true
+		}
+	}
+	return false
+}

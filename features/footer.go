@@ -1,0 +1,106 @@
+package features
+
+import (
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
+	"github.com/riskmap/riskmap/datasets"
+)
+
+// footer is what a Parquet footer says of one file without reading its pages: the row count
+// and the smallest value of one timestamp column, and the range of one string column.
+type footer struct {
+	rows    int64
+	minTime int64 // microseconds; valid when hasTime
+	hasTime bool
+	minStr  string // valid when hasStr
+	maxStr  string
+	hasStr  bool
+}
+
+// readFooter reads the footer of f. timeCol and strCol name the columns whose statistics
+// are wanted ("" for none). A column without statistics leaves has* false, and the caller
+// must then assume the worst (the file may hold anything).
+func readFooter(f datasets.File, timeCol, strCol string) (footer, error) {
+	pf, err := file.OpenParquetFile(f.Path, false)
+	if err != nil {
+		return footer{}, fmt.Errorf("read footer %s: %w", f.Path, err)
+	}
+	defer pf.Close()
+	md := pf.MetaData()
+	out := footer{rows: md.NumRows}
+	if timeCol != "" {
+		out.minTime, out.hasTime = int64Min(md, timeCol)
+	}
+	if strCol != "" {
+		out.minStr, out.maxStr, out.hasStr = strRange(md, strCol)
+	}
+	return out, nil
+}
+
+func int64Min(md *metadata.FileMetaData, column string) (int64, bool) {
+	idx := md.Schema.ColumnIndexByName(column)
+	if idx < 0 || md.NumRowGroups() == 0 {
+		return 0, false
+	}
+	var lo int64
+	for g := 0; g < md.NumRowGroups(); g++ {
+		cc, err := md.RowGroup(g).ColumnChunk(idx)
+		if err != nil {
+			return 0, false
+		}
+		st, err := columnStats(cc)
+		if err != nil || st == nil {
+			return 0, false
+		}
+		s, ok := st.(*metadata.Int64Statistics)
+		// A null in the column could be anything: without a proven lower bound the file
+		// is not skipped.
+		if !ok || !s.HasMinMax() || s.NullCount() > 0 {
+			return 0, false
+		}
+		if g == 0 || s.Min() < lo {
+			lo = s.Min()
+		}
+	}
+	return lo, true
+}
+
+func strRange(md *metadata.FileMetaData, column string) (string, string, bool) {
+	idx := md.Schema.ColumnIndexByName(column)
+	if idx < 0 || md.NumRowGroups() == 0 {
+		return "", "", false
+	}
+	var lo, hi string
+	for g := 0; g < md.NumRowGroups(); g++ {
+		cc, err := md.RowGroup(g).ColumnChunk(idx)
+		if err != nil {
+			return "", "", false
+		}
+		st, err := columnStats(cc)
+		if err != nil || st == nil {
+			return "", "", false
+		}
+		s, ok := st.(*metadata.ByteArrayStatistics)
+		if !ok || !s.HasMinMax() || s.NullCount() > 0 {
+			return "", "", false
+		}
+		mn, mx := string(s.Min()), string(s.Max())
+		if g == 0 || mn < lo {
+			lo = mn
+		}
+		if g == 0 || mx > hi {
+			hi = mx
+		}
+	}
+	return lo, hi, true
+}
+
+func columnStats(cc *metadata.ColumnChunkMetaData) (metadata.TypedStatistics, error) {
+	ok, err := cc.StatsSet()
+	if err != nil || !ok {
+		return nil, err
+	}
+	return cc.Statistics()
+}

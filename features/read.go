@@ -1,0 +1,372 @@
+package features
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/riskmap/riskmap/datasets"
+)
+
+// tableRead is one streamed read of a table: the columns it projects and the files it keeps.
+// Unlike datasets.Store.Scan it reads string columns as dictionaries (the Parquet files are
+// dictionary-encoded, so a batch hands over int32 indices instead of copying every string)
+// and reads files in parallel, each file by one worker from start to end.
+type tableRead struct {
+	table     string
+	columns   []string
+	batchRows int
+	workers   int
+	keep      func(datasets.File) bool // nil keeps every file
+}
+
+// run calls fn with every record batch of every kept file. Each worker (0..workers-1) reads
+// its share of the files in file order, so fn is never called concurrently with the same
+// worker number, and the assignment of files to workers depends only on the file list. A
+// batch is valid only during the call. The first error stops every worker.
+func (r tableRead) run(ctx context.Context, s *datasets.Store, fn func(worker int, f datasets.File, rec arrow.RecordBatch) error) (files int, err error) {
+	all, err := s.Files(r.table)
+	if err != nil {
+		return 0, err
+	}
+	var kept []datasets.File
+	for _, f := range all {
+		if r.keep == nil || r.keep(f) {
+			kept = append(kept, f)
+		}
+	}
+	shares := assign(kept, r.workers)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make([]error, len(shares))
+	var wg sync.WaitGroup
+	for w, share := range shares {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, f := range share {
+				if err := ctx.Err(); err != nil {
+					errs[w] = err
+					return
+				}
+				if err := r.file(ctx, s.Allocator(), f, func(rec arrow.RecordBatch) error { return fn(w, f, rec) }); err != nil {
+					errs[w] = err
+					cancel()
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, e := range errs {
+		if e != nil && e != context.Canceled {
+			return 0, e
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	return len(kept), nil
+}
+
+// assign splits files among n workers: largest first, each to the least loaded worker
+// (ties to the lowest number), then each share back in file order. It is deterministic.
+func assign(files []datasets.File, n int) [][]datasets.File {
+	if n < 1 {
+		n = 1
+	}
+	if n > len(files) {
+		n = max(len(files), 1)
+	}
+	order := make([]int, len(files))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return files[order[a]].Size > files[order[b]].Size })
+	load := make([]int64, n)
+	owner := make([]int, len(files))
+	for _, i := range order {
+		w := 0
+		for j := 1; j < n; j++ {
+			if load[j] < load[w] {
+				w = j
+			}
+		}
+		owner[i] = w
+		load[w] += files[i].Size + 1
+	}
+	shares := make([][]datasets.File, n)
+	for i, f := range files {
+		shares[owner[i]] = append(shares[owner[i]], f)
+	}
+	return shares
+}
+
+func (r tableRead) file(ctx context.Context, mem memory.Allocator, f datasets.File, fn func(arrow.RecordBatch) error) error {
+	pf, err := file.OpenParquetFile(f.Path, false)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", f.Path, err)
+	}
+	defer pf.Close()
+	batch := r.batchRows
+	if batch <= 0 {
+		batch = datasets.DefaultBatchRows
+	}
+	props := pqarrow.ArrowReadProperties{BatchSize: int64(batch)}
+	want := map[string]bool{}
+	for _, c := range r.columns {
+		want[c] = true
+	}
+	// GetRecordReader takes leaf (Parquet column) indices, not Arrow field indices: a
+	// nested field such as exposed has several leaves.
+	sc := pf.MetaData().Schema
+	var cols []int
+	found := map[string]bool{}
+	for i := 0; i < sc.NumColumns(); i++ {
+		col := sc.Column(i)
+		path := col.ColumnPath()
+		if !want[path[0]] {
+			continue
+		}
+		cols = append(cols, i)
+		found[path[0]] = true
+		// Strings inside structs stay plain: pqarrow cannot read them as dictionaries.
+		if col.PhysicalType() == parquet.Types.ByteArray && len(path) <= 3 {
+			props.SetReadDict(i, true)
+		}
+	}
+	for _, name := range r.columns {
+		if !found[name] {
+			return fmt.Errorf("read %s: no column %q (table %s)", f.Path, name, r.table)
+		}
+	}
+	fr, err := pqarrow.NewFileReader(pf, props, mem)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", f.Path, err)
+	}
+	rr, err := fr.GetRecordReader(ctx, cols, nil)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", f.Path, err)
+	}
+	defer rr.Release()
+	for rr.Next() {
+		if err := fn(rr.RecordBatch()); err != nil {
+			return err
+		}
+	}
+	if err := rr.Err(); err != nil {
+		return fmt.Errorf("read %s: %w", f.Path, err)
+	}
+	return nil
+}
+
+// strCol reads a string column whether the reader handed it over plain or as a dictionary.
+type strCol struct {
+	plain *array.String
+	ind   []int32 // dictionary indices, when dictionary-encoded
+	dict  *array.String
+	nulls arrow.Array
+}
+
+func newStrCol(a arrow.Array) (strCol, error) {
+	switch a := a.(type) {
+	case *array.String:
+		return strCol{plain: a, nulls: a}, nil
+	case *array.Dictionary:
+		if dd, ok := a.Data().Dictionary().(*array.Data); !ok || dd == nil {
+			// pqarrow hands a column with no values (all null, or the values of empty
+			// lists) over without a dictionary
+			if a.Len() > a.NullN() {
+				return strCol{}, fmt.Errorf("dictionary column with %d values and no dictionary", a.Len()-a.NullN())
+			}
+			return strCol{nulls: a}, nil
+		}
+		d, ok := a.Dictionary().(*array.String)
+		if !ok {
+			return strCol{}, fmt.Errorf("dictionary of %s, want string", a.Dictionary().DataType())
+		}
+		ind, ok := a.Indices().(*array.Int32)
+		if !ok {
+			return strCol{}, fmt.Errorf("dictionary indices of %s, want int32", a.Indices().DataType())
+		}
+		return strCol{ind: ind.Int32Values(), dict: d, nulls: a}, nil
+	}
+	return strCol{}, fmt.Errorf("column of %s, want string", a.DataType())
+}
+
+// value is row i's string, "" for null. The string aliases Arrow memory: clone it to keep it
+// past the batch.
+func (c *strCol) value(i int) string {
+	if c.nulls.IsNull(i) {
+		return ""
+	}
+	if c.plain != nil {
+		return c.plain.Value(i)
+	}
+	if c.dict == nil {
+		return ""
+	}
+	return c.dict.Value(int(c.ind[i]))
+}
+
+// key is a small integer that is equal for equal values within one batch: the dictionary
+// index, or -1 for plain columns (whose callers then compare values).
+func (c *strCol) key(i int) int32 {
+	if c.plain != nil || c.dict == nil || c.nulls.IsNull(i) {
+		return -1
+	}
+	return c.ind[i]
+}
+
+// dictLen is the dictionary size, 0 for plain columns.
+func (c *strCol) dictLen() int {
+	if c.dict == nil {
+		return 0
+	}
+	return c.dict.Len()
+}
+
+// memo caches a per-batch mapping from dictionary index to an int32 result, so that a
+// value is looked up once per batch however many rows repeat it. For a plain column it
+// remembers the last value only, which still catches runs (a host's ports share its ids).
+type memo struct {
+	val     []int32
+	gen     []uint32
+	cur     uint32
+	last    string // aliases the batch; valid while hasLast
+	lastVal int32
+	hasLast bool
+}
+
+// reset starts a new batch whose dictionary has n entries.
+func (m *memo) reset(n int) {
+	m.hasLast, m.last = false, ""
+	if n > len(m.val) {
+		m.val = make([]int32, n)
+		m.gen = make([]uint32, n)
+		m.cur = 0
+	}
+	m.cur++
+	if m.cur == 0 { // wrapped: clear the stamps
+		clear(m.gen)
+		m.cur = 1
+	}
+}
+
+// get returns the cached result for row i of c, computing it with f on a miss.
+func (m *memo) get(c *strCol, i int, f func(string) int32) int32 {
+	k := c.key(i)
+	if k < 0 {
+		v := c.value(i)
+		if m.hasLast && v == m.last {
+			return m.lastVal
+		}
+		r := f(v)
+		m.last, m.lastVal, m.hasLast = v, r, true
+		return r
+	}
+	if m.gen[k] == m.cur {
+		return m.val[k]
+	}
+	v := f(c.dict.Value(int(k)))
+	m.val[k], m.gen[k] = v, m.cur
+	return v
+}
+
+// columns finds named columns in a record.
+func columns(rec arrow.RecordBatch, names ...string) ([]arrow.Array, error) {
+	out := make([]arrow.Array, len(names))
+	sc := rec.Schema()
+	for i, n := range names {
+		idx := sc.FieldIndices(n)
+		if len(idx) == 0 {
+			return nil, fmt.Errorf("column %q missing", n)
+		}
+		out[i] = rec.Column(idx[0])
+	}
+	return out, nil
+}
+
+// timeCol reads a timestamp column as microseconds; null reads as 0 and ok false.
+type timeCol struct{ a *array.Timestamp }
+
+func newTimeCol(a arrow.Array) (timeCol, error) {
+	t, ok := a.(*array.Timestamp)
+	if !ok {
+		return timeCol{}, fmt.Errorf("column of %s, want timestamp", a.DataType())
+	}
+	return timeCol{t}, nil
+}
+
+func (c timeCol) at(i int) (int64, bool) {
+	if c.a.IsNull(i) {
+		return 0, false
+	}
+	return int64(c.a.Value(i)), true
+}
+
+func int32Col(a arrow.Array) ([]int32, error) {
+	t, ok := a.(*array.Int32)
+	if !ok {
+		return nil, fmt.Errorf("column of %s, want int32", a.DataType())
+	}
+	return t.Int32Values(), nil
+}
+
+// listCol reads a list column: the value range of each row.
+type listCol struct{ l *array.List }
+
+// newListCol returns the list column and its values array.
+func newListCol(a arrow.Array) (listCol, arrow.Array, error) {
+	l, ok := a.(*array.List)
+	if !ok {
+		return listCol{}, nil, fmt.Errorf("column of %s, want list", a.DataType())
+	}
+	return listCol{l}, l.ListValues(), nil
+}
+
+// span is row i's value range; a null list is empty.
+func (c listCol) span(i int) (int, int) {
+	if c.l.IsNull(i) {
+		return 0, 0
+	}
+	s, e := c.l.ValueOffsets(i)
+	return int(s), int(e)
+}
+
+// strListCol is a list<string> column.
+type strListCol struct {
+	listCol
+	v strCol
+}
+
+func newStrListCol(a arrow.Array) (strListCol, error) {
+	l, vals, err := newListCol(a)
+	if err != nil {
+		return strListCol{}, err
+	}
+	v, err := newStrCol(vals)
+	if err != nil {
+		return strListCol{}, err
+	}
+	return strListCol{l, v}, nil
+}
+
+// structField returns field k of a struct array.
+func structField(a arrow.Array, k int) (arrow.Array, error) {
+	st, ok := a.(*array.Struct)
+	if !ok {
+		return nil, fmt.Errorf("column of %s, want struct", a.DataType())
+	}
+	if k >= st.NumField() {
+		return nil, fmt.Errorf("struct of %s has no field %d", a.DataType(), k)
+	}
+	return st.Field(k), nil
+}
