@@ -141,3 +141,15 @@ func beats(metric string, a, b float64) bool {
 	}
 	return a > b
 }
+
+// ParseCard decodes a card.json and checks that its figures are finite.
+func ParseCard(b []byte) (Card, error) {
+	var c Card
+	if err := json.Unmarshal(b, &c); err != nil {
+		return Card{}, fmt.Errorf("card: %w", err)
+	}
+	if err := c.validate(); err != nil {
+		return Card{}, fmt.Errorf("card: %w", err)
+	}
+	return c, nil
+}
