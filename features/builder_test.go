@@ -210,18 +210,18 @@ func TestBuildFacts(t *testing.T) {
 		{"i-db1", "scans_seen", 2},
 		{"i-db1", "hours_since_last_scan", 192},
 		{"i-db1", "predicted_unscanned_ports", 1}, // 5433
-		{"i-db1", "nbr_subnet_serious", 0},       // alone in sn-b
-		{"i-win1", "os_windows", 1},              // from nmap's OS match
-		{"i-win1", "open_ports_now", 0},          // down in scan-2
+		{"i-db1", "nbr_subnet_serious", 0},        // alone in sn-b
+		{"i-win1", "os_windows", 1},               // from nmap's OS match
+		{"i-win1", "open_ports_now", 0},           // down in scan-2
 		{"i-win1", "open_ports_ever", 3},
 		{"i-win1", "scans_seen", 1},
 		{"i-win1", "internet_udp", 1},
 		{"i-win1", "internet_port_ranges", 1},
 		{"i-win1", "diff_host_events", 1},
 		{"i-win1", "epss_max_findings", 0.97},
-		{"i-win1", "nbr_sg_serious", 0},        // sg-web's other members and sg-rdp: none serious
+		{"i-win1", "nbr_sg_serious", 0},           // sg-web's other members and sg-rdp: none serious
 		{"i-web1", "nbr_subnet_serious", 1.0 / 3}, // i-win1 of i-web2, i-web3, i-win1
-		{"i-web1", "nbr_sg_serious", 1.0 / 3},  // i-win1 of i-web2, i-web3, i-win1
+		{"i-web1", "nbr_sg_serious", 1.0 / 3},     // i-win1 of i-web2, i-web3, i-win1
 		{"vm-az1", "internet_all_ports", 1},
 		{"vm-az1", "running", 1},
 	} {

@@ -378,3 +378,26 @@ func writer(t testing.TB, s *datasets.Store) *datasets.Writer {
 	t.Cleanup(func() { w.Close() })
 	return w
 }
+
+func nopEmit(arrow.RecordBatch) error { return nil }
+
+// replaceColumn returns rec with every value of the named string column set to v, and
+// releases rec.
+func replaceColumn(t testing.TB, mem memory.Allocator, rec arrow.RecordBatch, name, v string) arrow.RecordBatch {
+	t.Helper()
+	defer rec.Release()
+	idx := rec.Schema().FieldIndices(name)
+	if len(idx) != 1 {
+		t.Fatalf("no column %q", name)
+	}
+	b := array.NewStringBuilder(mem)
+	defer b.Release()
+	for i := 0; i < int(rec.NumRows()); i++ {
+		b.Append(v)
+	}
+	col := b.NewArray()
+	defer col.Release()
+	cols := append([]arrow.Array(nil), rec.Columns()...)
+	cols[idx[0]] = col
+	return array.NewRecordBatch(rec.Schema(), cols, rec.NumRows())
+}
