@@ -10,39 +10,34 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/riskmap/riskmap/scanner"
 )
 
 // ConfigFile is the name of the workspace configuration file.
 const ConfigFile = "riskmap.yaml"
 
-// Config is riskmap.yaml: what may be scanned, how hard, how often, and with which models.
+// Config is riskmap.yaml: what may be scanned and how (the scanner's scope, profiles, planner
+// and runner sections), where inventory comes from, how often the loop runs and retrains, and
+// where alerts go.
+//
+//	scope:
+//	  allow: [10.0.0.0/8]
+//	  exclude: [10.0.5.0/24]
+//	planner: {budget: 2000000, exploration: 0.1}
+//	inventory:
+//	  - provider: aws
+//	    paths: [exports/aws/]
+//	schedule: {every: 1h, retrain_every: 5}
+//	alerts: {jsonl: alerts.jsonl, webhook: "https://soar.example/hooks/riskmap"}
 type Config struct {
-	Scope struct {
-		Allow   []string `yaml:"allow"`
-		Exclude []string `yaml:"exclude"`
-	} `yaml:"scope"`
-	Inventory   []InventorySource   `yaml:"inventory"`
-	Budget      int                 `yaml:"budget"`      // probes per cycle
-	Exploration float64             `yaml:"exploration"` // share of the budget for exploration
-	Parallel    int                 `yaml:"parallel"`    // nmap processes at once
-	MaxRate     int                 `yaml:"max_rate"`    // starting --max-rate (packets/s)
-	MinRescan   map[string]Duration `yaml:"min_rescan"`  // per tier
-	QuietHours  []QuietHours        `yaml:"quiet_hours"`
-	NetworkRate map[string]int      `yaml:"network_rate"`
-	Scripts     []string            `yaml:"deep_scripts"`
-	Schedule    struct {
-		Every        Duration `yaml:"every"`
-		RetrainEvery int      `yaml:"retrain_every"` // cycles
-	} `yaml:"schedule"`
-	Models struct {
-		Risk    string `yaml:"risk"`
-		Anomaly string `yaml:"anomaly"`
-	} `yaml:"models"`
-	Alerts struct {
-		JSONL   string `yaml:"jsonl"`
-		Webhook string `yaml:"webhook"`
-	} `yaml:"alerts"`
-	Rules string `yaml:"rules"` // a findings rules file replacing the defaults
+	scanner.Config `yaml:",inline"`
+	Inventory      []InventorySource `yaml:"inventory"`
+	Schedule       Schedule          `yaml:"schedule"`
+	Models         ModelChoice       `yaml:"models"`
+	Alerts         AlertConfig       `yaml:"alerts"`
+	// Rules is a findings rules file merged over the defaults ("" means the defaults).
+	Rules string `yaml:"rules"`
 }
 
 // InventorySource is a set of inventory files of one provider, imported at every cycle.
@@ -51,65 +46,52 @@ type InventorySource struct {
 	Paths    []string `yaml:"paths"`
 }
 
-// QuietHours forbids tiers above MaxTier for assets tagged Tag=Value between From and To.
-type QuietHours struct {
-	Tag      string `yaml:"tag"`
-	Value    string `yaml:"value"`
-	From     string `yaml:"from"`
-	To       string `yaml:"to"`
-	Location string `yaml:"location"`
-	MaxTier  string `yaml:"max_tier"`
+// Schedule is how often the loop runs and retrains.
+type Schedule struct {
+	Every        time.Duration `yaml:"every"`
+	RetrainEvery int           `yaml:"retrain_every"` // cycles; 0 never retrains
 }
 
-// Duration is a time.Duration written as "90s", "1h".
-type Duration struct{ time.Duration }
-
-// UnmarshalYAML implements yaml.Unmarshaler.
-func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	v, err := time.ParseDuration(n.Value)
-	if err != nil {
-		return fmt.Errorf("line %d: duration %q: %w", n.Line, n.Value, err)
-	}
-	d.Duration = v
-	return nil
+// ModelChoice names the registry models a cycle scores with.
+type ModelChoice struct {
+	Risk    string `yaml:"risk"`
+	Anomaly string `yaml:"anomaly"`
 }
 
-// MarshalYAML implements yaml.Marshaler.
-func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
+// AlertConfig says where alerts go.
+type AlertConfig struct {
+	JSONL      string        `yaml:"jsonl"`   // relative to the workspace
+	Webhook    string        `yaml:"webhook"` // HTTP POST of JSON; "" for none
+	Retries    int           `yaml:"retries"`
+	Timeout    time.Duration `yaml:"timeout"`
+	MinAnomaly float64       `yaml:"min_anomaly"` // a diff alerts when its asset's anomaly reaches this
+}
 
-// DefaultConfig is what a new workspace starts with: no scope (so no scan until one is
-// written), a budget of 250,000 probes a cycle, 10% exploration.
+// DefaultConfig is what a new workspace starts with: the scanner's defaults and an empty
+// scope (so nothing is scanned until one is written), hourly cycles, retraining every 5.
 func DefaultConfig() Config {
-	var c Config
-	c.Budget = 250_000
-	c.Exploration = 0.10
-	c.Parallel = 4
-	c.MaxRate = 2000
-	c.Schedule.Every = Duration{time.Hour}
-	c.Schedule.RetrainEvery = 5
-	c.Models.Risk = "risk"
-	c.Models.Anomaly = "anomaly"
-	c.Alerts.JSONL = "alerts.jsonl"
-	return c
+	return Config{
+		Config:   scanner.DefaultConfig(),
+		Schedule: Schedule{Every: time.Hour, RetrainEvery: 5},
+		Models:   ModelChoice{Risk: "risk", Anomaly: "anomaly"},
+		Alerts:   AlertConfig{JSONL: "alerts.jsonl", Retries: 3, Timeout: 10 * time.Second, MinAnomaly: 0.6},
+	}
 }
 
 // Validate refuses a configuration that cannot work, naming the field.
 func (c Config) Validate() error {
 	var errs []error
-	if c.Budget <= 0 {
-		errs = append(errs, fmt.Errorf("budget: %d, want > 0", c.Budget))
-	}
-	if c.Exploration < 0 || c.Exploration > 1 {
-		errs = append(errs, fmt.Errorf("exploration: %g, want a share in [0, 1]", c.Exploration))
-	}
-	if c.Parallel <= 0 {
-		errs = append(errs, fmt.Errorf("parallel: %d, want > 0", c.Parallel))
-	}
-	if c.MaxRate < 0 {
-		errs = append(errs, fmt.Errorf("max_rate: %d, want >= 0", c.MaxRate))
+	if err := c.Config.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.Schedule.RetrainEvery < 0 {
 		errs = append(errs, fmt.Errorf("schedule.retrain_every: %d, want >= 0", c.Schedule.RetrainEvery))
+	}
+	if c.Schedule.Every < 0 {
+		errs = append(errs, fmt.Errorf("schedule.every: %s, want >= 0", c.Schedule.Every))
+	}
+	if c.Alerts.Retries < 0 {
+		errs = append(errs, fmt.Errorf("alerts.retries: %d, want >= 0", c.Alerts.Retries))
 	}
 	for i, s := range c.Inventory {
 		switch s.Provider {
@@ -117,12 +99,14 @@ func (c Config) Validate() error {
 		default:
 			errs = append(errs, fmt.Errorf("inventory[%d].provider: %q, want aws, azure, gcp, csv or jsonl", i, s.Provider))
 		}
+		if len(s.Paths) == 0 {
+			errs = append(errs, fmt.Errorf("inventory[%d].paths: empty", i))
+		}
 	}
 	return errors.Join(errs...)
 }
 
 // LoadConfig reads riskmap.yaml from the workspace, or the defaults when there is none.
-// Unknown keys are refused, with their line.
 func LoadConfig(workspace string) (Config, error) {
 	path := filepath.Join(workspace, ConfigFile)
 	b, err := os.ReadFile(path)
@@ -135,7 +119,8 @@ func LoadConfig(workspace string) (Config, error) {
 	return ParseConfig(path, b)
 }
 
-// ParseConfig parses the bytes of a riskmap.yaml named path.
+// ParseConfig parses the bytes of a riskmap.yaml named path over the defaults. Unknown keys
+// are refused, with their line.
 func ParseConfig(path string, b []byte) (Config, error) {
 	c := DefaultConfig()
 	dec := yaml.NewDecoder(bytes.NewReader(b))

@@ -1,0 +1,260 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/riskmap/riskmap"
+	"github.com/riskmap/riskmap/datasets"
+)
+
+// Alert is what riskmap tells a person or a SOAR: an asset, what changed or was found, how
+// bad, why, and what to do. Its JSON is the documented webhook schema (schema "riskmap.alert/v1").
+type Alert struct {
+	Schema   string    `json:"schema"`
+	ID       string    `json:"alert_id"`
+	Time     time.Time `json:"time"`
+	AssetID  string    `json:"asset_id"`
+	IP       string    `json:"ip"`
+	Port     int       `json:"port,omitempty"`
+	Kind     string    `json:"kind"` // finding, change
+	Severity string    `json:"severity"`
+	Title    string    `json:"title"`
+	Why      string    `json:"why"`
+	Action   string    `json:"action"`
+	Anomaly  float32   `json:"anomaly"`
+	ScanID   string    `json:"scan_id"`
+}
+
+// AlertSchema names the alert JSON schema version.
+const AlertSchema = "riskmap.alert/v1"
+
+func alertID(parts ...string) string {
+	sum := sha256.Sum256([]byte(strings.Join(parts, "|")))
+	return hex.EncodeToString(sum[:10])
+}
+
+// FindingAlert makes the alert of a confirmed serious finding. For an exposure it suggests the
+// concrete rule change.
+func FindingAlert(f riskmap.Finding, asset *riskmap.Asset, anomaly float32, at time.Time) Alert {
+	return Alert{
+		Schema: AlertSchema, ID: alertID("finding", f.ScanID, f.AssetID, f.IP, fmt.Sprint(f.Port), f.RuleID),
+		Time: at, AssetID: f.AssetID, IP: f.IP, Port: f.Port, Kind: "finding", Severity: f.Severity.String(),
+		Title: f.Title, Why: f.Evidence, Action: RuleChange(asset, f.Proto, f.Port), Anomaly: anomaly, ScanID: f.ScanID,
+	}
+}
+
+// ChangeAlert makes the alert of a change against the baseline.
+func ChangeAlert(d riskmap.Diff, asset *riskmap.Asset, anomaly float32, severity riskmap.Severity, at time.Time) Alert {
+	title := fmt.Sprintf("%s on %s", strings.ReplaceAll(d.Change, "_", " "), d.IP)
+	if d.Port > 0 {
+		title = fmt.Sprintf("%s %d/%s on %s", strings.ReplaceAll(d.Change, "_", " "), d.Port, d.Proto, d.IP)
+	}
+	action := "confirm the change was intended; if not, find who made it"
+	if d.Change == riskmap.ChangeNewPort {
+		action = "if the service is not meant to be reachable: " + RuleChange(asset, d.Proto, d.Port)
+	}
+	return Alert{
+		Schema: AlertSchema, ID: alertID("change", d.ScanID, d.AssetID, d.IP, fmt.Sprint(d.Port), d.Change),
+		Time: at, AssetID: d.AssetID, IP: d.IP, Port: d.Port, Kind: "change", Severity: severity.String(),
+		Title: title, Why: fmt.Sprintf("%s -> %s against baseline scan %s; anomaly %.2f", orNone(d.Before), orNone(d.After), short(d.BaselineScanID), anomaly),
+		Action: action, Anomaly: anomaly, ScanID: d.ScanID,
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+func short(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+// RuleChange says which ingress rule to remove so that proto/port is no longer reachable from
+// the internet, with the provider's command when riskmap knows it.
+func RuleChange(a *riskmap.Asset, proto string, port int) string {
+	if proto == "" {
+		proto = "tcp"
+	}
+	if a == nil {
+		return fmt.Sprintf("close %s/%d or restrict who can reach it", proto, port)
+	}
+	var open []riskmap.Exposure
+	for _, e := range a.Exposed {
+		if e.Internet() && e.Covers(proto, port) {
+			open = append(open, e)
+		}
+	}
+	if len(open) == 0 {
+		return fmt.Sprintf("no security rule of %s allows %s/%d: the port is reachable around the rules (stale inventory or a host firewall); close it on the host", a.ID, proto, port)
+	}
+	var steps []string
+	for _, e := range open {
+		rng := fmt.Sprint(e.FromPort)
+		if e.ToPort != e.FromPort {
+			rng = fmt.Sprintf("%d-%d", e.FromPort, e.ToPort)
+		}
+		switch a.Provider {
+		case "aws":
+			for _, sg := range a.SecurityGroups {
+				flag := "--cidr"
+				if strings.Contains(e.Source, ":") {
+					flag = "--ipv6-cidr"
+				}
+				steps = append(steps, fmt.Sprintf("aws ec2 revoke-security-group-ingress --group-id %s --protocol %s --port %s %s %s", sg, e.Proto, rng, flag, e.Source))
+			}
+		default:
+			steps = append(steps, fmt.Sprintf("remove the rule allowing %s/%s from %s to %s", e.Proto, rng, e.Source, a.ID))
+		}
+	}
+	return "restrict the source to known networks, or: " + strings.Join(dedupe(steps), "; ")
+}
+
+func dedupe(s []string) []string {
+	sort.Strings(s)
+	out := s[:0]
+	for i, x := range s {
+		if i == 0 || x != s[i-1] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// Alerter delivers alerts: to the alerts table, a JSONL file and, when set, a webhook.
+type Alerter struct {
+	W       *datasets.Writer
+	Config  AlertConfig
+	Client  *http.Client
+	Backoff time.Duration // first retry delay, doubled each retry (default 1s)
+}
+
+// Deliver records alerts and posts them. A webhook that still fails after the retries is an
+// error; the alerts are already stored, so nothing is lost.
+func (a *Alerter) Deliver(ctx context.Context, batchID string, alerts []Alert) error {
+	if len(alerts) == 0 {
+		return nil
+	}
+	if err := a.store(batchID, alerts); err != nil {
+		return err
+	}
+	if a.Config.JSONL != "" {
+		path := a.Config.JSONL
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(a.W.Store().Dir, path)
+		}
+		f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			return err
+		}
+		enc := json.NewEncoder(f)
+		for _, al := range alerts {
+			if err := enc.Encode(al); err != nil {
+				f.Close()
+				return err
+			}
+		}
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+	}
+	if a.Config.Webhook != "" {
+		return a.post(ctx, alerts)
+	}
+	return nil
+}
+
+func (a *Alerter) store(batchID string, alerts []Alert) error {
+	b := array.NewRecordBuilder(a.W.Store().Allocator(), datasets.AlertsSchema)
+	defer b.Release()
+	for _, al := range alerts {
+		b.Field(0).(*array.StringBuilder).Append(al.ID)
+		appendTime(b.Field(1).(*array.TimestampBuilder), al.Time)
+		for i, s := range []string{al.AssetID, al.IP} {
+			b.Field(2 + i).(*array.StringBuilder).Append(s)
+		}
+		b.Field(4).(*array.Int32Builder).Append(int32(al.Port))
+		for i, s := range []string{al.Kind, al.Severity, al.Title, al.Why, al.Action} {
+			b.Field(5 + i).(*array.StringBuilder).Append(s)
+		}
+		b.Field(10).(*array.Float32Builder).Append(al.Anomaly)
+		b.Field(11).(*array.StringBuilder).Append(al.ScanID)
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	return a.W.WriteTable(datasets.TableAlerts, dayPartition(alerts[0].Time), batchID, rec)
+}
+
+// post sends {"schema":..., "alerts":[...]} with retries and exponential backoff. A 4xx other
+// than 408 and 429 is not retried: the receiver refused the payload.
+func (a *Alerter) post(ctx context.Context, alerts []Alert) error {
+	body, err := json.Marshal(map[string]any{"schema": AlertSchema, "alerts": alerts})
+	if err != nil {
+		return err
+	}
+	client := a.Client
+	if client == nil {
+		timeout := a.Config.Timeout
+		if timeout == 0 {
+			timeout = 10 * time.Second
+		}
+		client = &http.Client{Timeout: timeout}
+	}
+	delay := a.Backoff
+	if delay == 0 {
+		delay = time.Second
+	}
+	var last error
+	for attempt := 0; attempt <= a.Config.Retries; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(delay):
+			}
+			delay *= 2
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.Config.Webhook, bytes.NewReader(body))
+		if err != nil {
+			return fmt.Errorf("webhook %s: %w", a.Config.Webhook, err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("User-Agent", "riskmap")
+		resp, err := client.Do(req)
+		if err != nil {
+			last = err
+			continue
+		}
+		resp.Body.Close()
+		if resp.StatusCode/100 == 2 {
+			return nil
+		}
+		last = fmt.Errorf("status %s", resp.Status)
+		if resp.StatusCode/100 == 4 && resp.StatusCode != 408 && resp.StatusCode != 429 {
+			break
+		}
+	}
+	return fmt.Errorf("webhook %s: %d alerts not delivered after %d attempts: %w (they are in the alerts table)", a.Config.Webhook, len(alerts), a.Config.Retries+1, last)
+}

@@ -1,0 +1,85 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+
+	"github.com/riskmap/riskmap"
+	"github.com/riskmap/riskmap/scanner"
+)
+
+// confirm rescans each new serious finding's port with version detection (standard tier,
+// that port only) and keeps the findings that the rescan reproduces: a cheap second look that
+// cuts false positives (a flapping service, a banner seen once) before anyone is paged. It
+// returns the confirmed findings and the number of failed confirmations.
+func (l *Loop) confirm(ctx context.Context, found []riskmap.Finding, scope scanner.Scope, rep *CycleReport) ([]riskmap.Finding, int, error) {
+	if len(found) == 0 {
+		return nil, 0, nil
+	}
+	type target struct {
+		ip   netip.Addr
+		port int
+	}
+	byTarget := map[target][]riskmap.Finding{}
+	var order []target
+	for _, f := range found {
+		addr, err := netip.ParseAddr(f.IP)
+		if err != nil {
+			continue
+		}
+		t := target{addr, f.Port}
+		if _, ok := byTarget[t]; !ok {
+			order = append(order, t)
+		}
+		byTarget[t] = append(byTarget[t], f)
+	}
+	plan := &scanner.Plan{CreatedAt: l.now()}
+	for _, t := range order {
+		if t.port == 0 {
+			continue // a host-level finding (host scripts): nothing port-sized to rescan
+		}
+		pl, err := scanner.NewPortList([]int{t.port})
+		if err != nil {
+			return nil, 0, err
+		}
+		plan.Items = append(plan.Items, scanner.PlanItem{
+			AssetID: byTarget[t][0].AssetID, IPs: []netip.Addr{t.ip}, Tier: riskmap.TierStandard,
+			Ports: pl, Probes: len(pl), Reasons: []string{"confirm a new serious finding"},
+		})
+		plan.Probes += len(pl)
+	}
+	plan.Budget = plan.Probes
+	again := map[string]bool{}
+	err := l.Runner.Run(ctx, plan, scope, func(r scanner.Result) error {
+		if len(r.XML) == 0 {
+			return nil
+		}
+		res, ing, err := l.in.Nmap(ctx, fmt.Sprintf("%s/confirm-%d-hosts", rep.Metrics.ID, len(r.Batch.Addrs)), r.XML, "confirm")
+		if err != nil && res.Error == "" {
+			return err
+		}
+		if ing != nil {
+			for _, f := range ing.Findings {
+				again[fmt.Sprintf("%s|%d|%s", f.IP, f.Port, f.RuleID)] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	var confirmed []riskmap.Finding
+	failed := 0
+	for _, t := range order {
+		for _, f := range byTarget[t] {
+			// Host-level findings are not rescanned: they stand as found.
+			if t.port == 0 || again[fmt.Sprintf("%s|%d|%s", f.IP, f.Port, f.RuleID)] {
+				confirmed = append(confirmed, f)
+			} else {
+				failed++
+			}
+		}
+	}
+	return confirmed, failed, nil
+}

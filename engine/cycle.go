@@ -1,0 +1,424 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/riskmap/riskmap"
+	"github.com/riskmap/riskmap/datasets"
+	"github.com/riskmap/riskmap/features"
+	"github.com/riskmap/riskmap/scanner"
+)
+
+// Loop runs cycles: inventory -> features -> scores -> plan -> scan -> observations, findings
+// and diffs -> alerts -> retrain every Schedule.RetrainEvery cycles.
+type Loop struct {
+	W      *datasets.Writer
+	Config Config
+	Log    *slog.Logger
+	// Now is the loop's clock (nil: time.Now); tests and the demo move it.
+	Now func() time.Time
+	// Runner runs nmap; nil means one made from Config.Runner.
+	Runner *scanner.Runner
+	// Alerter delivers alerts; nil means one made from Config.Alerts.
+	Alerter *Alerter
+	// Observe, when set, is told what each cycle did (the demo prints it).
+	Observe func(*CycleReport)
+
+	profiles *scanner.Profiles
+	in       *Ingester
+}
+
+// CycleReport is what one cycle did.
+type CycleReport struct {
+	Metrics     CycleMetrics
+	Plan        *scanner.Plan
+	Scores      *Scored
+	NewFindings []riskmap.Finding // serious findings not seen on that asset and port before
+	Confirmed   []riskmap.Finding
+	Diffs       []riskmap.Diff
+	Alerts      []Alert
+	Retrained   []TrainResult
+	ScanErrors  []string
+}
+
+func (l *Loop) now() time.Time {
+	if l.Now != nil {
+		return l.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (l *Loop) log() *slog.Logger {
+	if l.Log == nil {
+		return slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return l.Log
+}
+
+func (l *Loop) setup() error {
+	if l.profiles != nil {
+		return nil
+	}
+	path := l.Config.Profiles.ServicesPath
+	if path == "" {
+		path = scanner.DefaultServicesPath
+	}
+	svc, err := scanner.LoadServices(path)
+	if err != nil {
+		return err
+	}
+	p, err := scanner.NewProfiles(l.Config.Profiles, svc)
+	if err != nil {
+		return err
+	}
+	l.profiles = p
+	if l.Runner == nil {
+		if l.Runner, err = scanner.NewRunner(l.Config.Runner, p); err != nil {
+			return err
+		}
+	}
+	if l.Alerter == nil {
+		l.Alerter = &Alerter{W: l.W, Config: l.Config.Alerts}
+	}
+	l.in = NewIngester(l.W)
+	if l.Config.Rules != "" {
+		if l.in.Rules, err = LoadRules(l.Config.Rules); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Cycle runs one cycle. A crash at any point loses nothing committed: raw XML is kept before
+// parsing and a restarted cycle first finishes what the crash interrupted (Ingester.Recover).
+func (l *Loop) Cycle(ctx context.Context) (*CycleReport, error) {
+	if err := l.setup(); err != nil {
+		return nil, err
+	}
+	scope, err := l.Config.Scope.Scope()
+	if err != nil {
+		return nil, err
+	}
+	if scope.Empty() {
+		return nil, fmt.Errorf("%w: write scope.allow (CIDRs) in %s before riskmap scans anything", scanner.ErrNoScope, ConfigFile)
+	}
+	start := l.now()
+	rep := &CycleReport{Metrics: CycleMetrics{ID: "cycle-" + start.Format("20060102T150405.000Z"), Started: start}}
+	log := l.log().With("cycle", rep.Metrics.ID)
+	if recovered, err := l.in.Recover(ctx); err != nil {
+		return nil, err
+	} else if len(recovered) > 0 {
+		log.Info("finished ingests a crash interrupted", "scans", len(recovered))
+	}
+
+	// 1. Inventory.
+	for _, src := range l.Config.Inventory {
+		files, err := readInventoryFiles(src.Paths)
+		if err != nil {
+			return nil, err
+		}
+		l.in.Now = func() time.Time { return start }
+		snap, err := l.in.Inventory(ctx, src.Provider, files)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range snap.Files {
+			if f.Error != "" {
+				log.Warn("inventory file refused", "error", f.Error)
+			}
+		}
+		log.Info("inventory", "provider", src.Provider, "assets", snap.Assets, "new", !snap.Already)
+	}
+
+	// 2. Features and scores.
+	if err := EnsureModels(l.W); err != nil {
+		return nil, err
+	}
+	scored, err := Score(ctx, l.W.Store(), ScoreOptions{AsOf: start, Risk: l.Config.Models.Risk, Anomaly: l.Config.Models.Anomaly})
+	if err != nil {
+		return nil, err
+	}
+	rep.Scores = scored
+	rep.Metrics.ModelVersion = scored.RiskCard.Name + "@" + scored.RiskCard.Version
+	if err := WriteScores(l.W, scored); err != nil {
+		return nil, err
+	}
+	log.Info("scored", "assets", len(scored.Scores), "model", rep.Metrics.ModelVersion)
+
+	// 3. Plan.
+	assets, err := LatestAssets(ctx, l.W.Store(), start)
+	if err != nil {
+		return nil, err
+	}
+	predicted, err := features.PredictedPorts(ctx, l.W.Store(), start)
+	if err != nil {
+		return nil, err
+	}
+	last, err := lastScans(ctx, l.W.Store())
+	if err != nil {
+		return nil, err
+	}
+	cands := Candidates(assets, scored.Scores, predicted, last, scope)
+	plan, err := scanner.NewPlan(start, cands, l.Config.Planner, l.profiles)
+	if err != nil {
+		return nil, err
+	}
+	rep.Plan = plan
+	if err := l.savePlan(rep.Metrics.ID, plan); err != nil {
+		return nil, err
+	}
+	rep.Metrics.Budget, rep.Metrics.Probes = int64(plan.Budget), int64(plan.Probes)
+	for _, it := range plan.Items {
+		switch it.Tier {
+		case riskmap.TierLight:
+			rep.Metrics.HostsLight++
+		case riskmap.TierStandard:
+			rep.Metrics.HostsStandard++
+		case riskmap.TierDeep:
+			rep.Metrics.HostsDeep++
+		}
+		if it.Explore {
+			rep.Metrics.HostsExplore++
+		}
+	}
+	log.Info("plan", "items", len(plan.Items), "probes", plan.Probes, "budget", plan.Budget,
+		"light", rep.Metrics.HostsLight, "standard", rep.Metrics.HostsStandard, "deep", rep.Metrics.HostsDeep, "explore", rep.Metrics.HostsExplore)
+
+	// 4. Scan and record.
+	before, err := seriousKeys(ctx, l.W.Store())
+	if err != nil {
+		return nil, err
+	}
+	assetByID := map[string]*riskmap.Asset{}
+	for i := range assets {
+		assetByID[assets[i].ID] = &assets[i]
+	}
+	if err := l.scan(ctx, plan, scope, rep); err != nil {
+		return rep, err
+	}
+	fresh := newSerious(rep.NewFindings, before)
+	rep.NewFindings = fresh
+	rep.Metrics.FindingsNew = len(fresh)
+
+	// 5. Confirm new serious findings with a targeted rescan before alerting.
+	confirmed, failed, err := l.confirm(ctx, fresh, scope, rep)
+	if err != nil {
+		return rep, err
+	}
+	rep.Confirmed = confirmed
+	rep.Metrics.FindingsConfirmed, rep.Metrics.ConfirmationsFailed = len(confirmed), failed
+
+	// 6. Alerts.
+	anomalyOf := map[string]float32{}
+	for _, s := range scored.Scores {
+		anomalyOf[s.AssetID] = s.Anomaly
+	}
+	for _, f := range confirmed {
+		rep.Alerts = append(rep.Alerts, FindingAlert(f, assetByID[f.AssetID], anomalyOf[f.AssetID], l.now()))
+	}
+	seriousAt := map[string]bool{}
+	for _, f := range confirmed {
+		seriousAt[fmt.Sprintf("%s|%d", f.IP, f.Port)] = true
+	}
+	for _, d := range rep.Diffs {
+		an := anomalyOf[d.AssetID]
+		sev := riskmap.SeverityLow
+		switch {
+		case seriousAt[fmt.Sprintf("%s|%d", d.IP, d.Port)]:
+			sev = riskmap.SeverityHigh
+		case float64(an) >= l.Config.Alerts.MinAnomaly:
+			sev = riskmap.SeverityMedium
+		case d.Change != riskmap.ChangeNewPort && d.Change != riskmap.ChangeNewHost:
+			continue // routine changes of unremarkable assets are in the diffs table, not alerts
+		}
+		rep.Alerts = append(rep.Alerts, ChangeAlert(d, assetByID[d.AssetID], an, sev, l.now()))
+	}
+	rep.Metrics.Alerts = len(rep.Alerts)
+	if err := l.Alerter.Deliver(ctx, rep.Metrics.ID, rep.Alerts); err != nil {
+		log.Warn("alerts", "error", err)
+	}
+
+	// 7. Retrain every N cycles; promote only if better.
+	cycles, err := ReadCycles(ctx, l.W.Store())
+	if err != nil {
+		return rep, err
+	}
+	if n := l.Config.Schedule.RetrainEvery; n > 0 && (len(cycles)+1)%n == 0 {
+		res, err := l.retrain(ctx)
+		if err != nil {
+			log.Warn("retrain", "error", err)
+			rep.Metrics.Notes = "retrain failed: " + err.Error()
+		}
+		rep.Retrained = res
+	}
+
+	// 8. Metrics.
+	rep.Metrics.CatchRate = catchRate(plan, before)
+	rep.Metrics.Finished = l.now()
+	if err := WriteCycle(l.W, rep.Metrics); err != nil {
+		return rep, err
+	}
+	if l.Observe != nil {
+		l.Observe(rep)
+	}
+	return rep, nil
+}
+
+func (l *Loop) scan(ctx context.Context, plan *scanner.Plan, scope scanner.Scope, rep *CycleReport) error {
+	rates := map[int]bool{}
+	err := l.Runner.Run(ctx, plan, scope, func(r scanner.Result) error {
+		if r.Err != nil {
+			rep.ScanErrors = append(rep.ScanErrors, r.Err.Error())
+		}
+		rates[r.Batch.MaxRate] = true
+		if len(r.XML) == 0 {
+			return nil
+		}
+		name := fmt.Sprintf("%s/%s-%d-hosts", rep.Metrics.ID, r.Batch.Tier, len(r.Batch.Addrs))
+		res, ing, err := l.in.Nmap(ctx, name, r.XML, r.Batch.Tier.String())
+		if err != nil && res.Error == "" {
+			return err
+		}
+		if res.Error != "" {
+			rep.ScanErrors = append(rep.ScanErrors, res.Error)
+			return nil
+		}
+		if ing != nil {
+			rep.NewFindings = append(rep.NewFindings, ing.Findings...)
+			rep.Diffs = append(rep.Diffs, ing.Diffs...)
+		}
+		return nil
+	})
+	rep.Metrics.RateChanges = max(0, len(rates)-1)
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	var se *scanner.ScopeError
+	if errors.As(err, &se) {
+		rep.ScanErrors = append(rep.ScanErrors, err.Error())
+		return nil
+	}
+	return err
+}
+
+// seriousKeys are the asset/port/rule keys of every serious finding before the cycle.
+func seriousKeys(ctx context.Context, s *datasets.Store) (map[string]bool, error) {
+	all, err := datasets.ReadAll(ctx, s, datasets.TableFindings, nil, datasets.DecodeFindings)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, f := range all {
+		if f.Severity.Serious() {
+			out[findingKey(f)] = true
+			out["asset:"+f.AssetID] = true
+		}
+	}
+	return out, nil
+}
+
+func findingKey(f riskmap.Finding) string {
+	return fmt.Sprintf("%s|%s|%d|%s", f.AssetID, f.IP, f.Port, f.RuleID)
+}
+
+func newSerious(found []riskmap.Finding, before map[string]bool) []riskmap.Finding {
+	var out []riskmap.Finding
+	seen := map[string]bool{}
+	for _, f := range found {
+		k := findingKey(f)
+		if f.Severity.Serious() && !before[k] && !seen[k] {
+			seen[k] = true
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// catchRate is the share of assets known to have had serious findings before the cycle that
+// the plan scanned again (light or deeper).
+func catchRate(plan *scanner.Plan, before map[string]bool) float64 {
+	known := 0
+	for k := range before {
+		if strings.HasPrefix(k, "asset:") && k != "asset:" {
+			known++
+		}
+	}
+	if known == 0 {
+		return 0
+	}
+	hit := 0
+	for _, it := range plan.Items {
+		if before["asset:"+it.AssetID] && it.Tier > riskmap.TierSkip {
+			hit++
+		}
+	}
+	return float64(hit) / float64(known)
+}
+
+func (l *Loop) savePlan(id string, plan *scanner.Plan) error {
+	var b strings.Builder
+	if err := scanner.WritePlan(&b, plan); err != nil {
+		return err
+	}
+	_, err := l.W.WriteRaw("plans", id+".json", []byte(b.String()))
+	return err
+}
+
+func (l *Loop) retrain(ctx context.Context) ([]TrainResult, error) {
+	pts, err := Points(ctx, l.W.Store())
+	if err != nil {
+		return nil, err
+	}
+	pts = append(pts, l.now())
+	h, err := BuildHistory(ctx, l.W.Store(), pts)
+	if err != nil {
+		return nil, err
+	}
+	var out []TrainResult
+	for _, kind := range []string{"risk", "anomaly"} {
+		res, err := Train(ctx, l.W, h, TrainOptions{Kind: kind, Seed: 1, Promote: true, Now: l.Now})
+		if err != nil {
+			return out, err
+		}
+		out = append(out, res)
+	}
+	return out, nil
+}
+
+func readInventoryFiles(paths []string) ([]InventoryInput, error) {
+	var out []InventoryInput
+	for _, p := range paths {
+		err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				return nil
+			}
+			ext := strings.ToLower(filepath.Ext(path))
+			if ext != ".json" && ext != ".csv" && ext != ".jsonl" {
+				return nil
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			out = append(out, InventoryInput{Name: path, Data: b})
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("inventory %s: %w", p, err)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
