@@ -14,7 +14,6 @@ import (
 
 	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/datasets"
-	"github.com/riskmap/riskmap/features"
 	"github.com/riskmap/riskmap/scanner"
 )
 
@@ -139,39 +138,13 @@ func (l *Loop) Cycle(ctx context.Context) (*CycleReport, error) {
 		log.Info("inventory", "provider", src.Provider, "assets", snap.Assets, "new", !snap.Already)
 	}
 
-	// 2. Features and scores.
-	if err := EnsureModels(l.W); err != nil {
-		return nil, err
-	}
-	scored, err := Score(ctx, l.W.Store(), ScoreOptions{AsOf: start, Risk: l.Config.Models.Risk, Anomaly: l.Config.Models.Anomaly})
+	// 2. Features, scores and the plan.
+	scored, assets, plan, err := l.planAt(ctx, start, scope)
 	if err != nil {
 		return nil, err
 	}
 	rep.Scores = scored
 	rep.Metrics.ModelVersion = scored.RiskCard.Name + "@" + scored.RiskCard.Version
-	if err := WriteScores(l.W, scored); err != nil {
-		return nil, err
-	}
-	log.Info("scored", "assets", len(scored.Scores), "model", rep.Metrics.ModelVersion)
-
-	// 3. Plan.
-	assets, err := LatestAssets(ctx, l.W.Store(), start)
-	if err != nil {
-		return nil, err
-	}
-	predicted, err := features.PredictedPorts(ctx, l.W.Store(), start)
-	if err != nil {
-		return nil, err
-	}
-	last, err := lastScans(ctx, l.W.Store())
-	if err != nil {
-		return nil, err
-	}
-	cands := Candidates(assets, scored.Scores, predicted, last, scope)
-	plan, err := scanner.NewPlan(start, cands, l.Config.Planner, l.profiles)
-	if err != nil {
-		return nil, err
-	}
 	rep.Plan = plan
 	if err := l.savePlan(rep.Metrics.ID, plan); err != nil {
 		return nil, err

@@ -60,7 +60,14 @@ func (m *Main) commands() []command {
 		{"intel", "import kev|epss FILE...", "import CISA KEV and FIRST EPSS threat intelligence", (*Main).runIntel},
 		{"findings", "[--json] [--min-severity S]", "list findings from the scans", (*Main).runFindings},
 		{"diff", "[--scan ID] [--baseline ID|auto] | OLD.xml NEW.xml", "what changed between scans (ndiff-compatible)", (*Main).runDiff},
+		{"features", "describe|build", "the feature spec, and the features table", (*Main).runFeatures},
+		{"train", "risk|anomaly [--algo A]", "train, evaluate and register a model", (*Main).runTrain},
 		{"models", "list|show|promote|import", "manage the model registry", (*Main).runModels},
+		{"score", "[--explain ASSET]", "score every asset (risk, anomaly, priority, reasons)", (*Main).runScore},
+		{"plan", "[--json]", "plan the next scan under the probe budget", (*Main).runPlan},
+		{"scan", "--plan FILE | --targets SPECS", "run nmap inside the scope and record the results", (*Main).runScan},
+		{"cycle", "[--once | --every D] [--cycles N]", "run the loop", (*Main).runCycle},
+		{"targets", "--format F [--top K]", "ranked targets for nmap, masscan, naabu, nuclei, CSV, JSONL", (*Main).runTargets},
 	}
 }
 

@@ -1,0 +1,196 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"sort"
+	"time"
+
+	"github.com/riskmap/riskmap"
+	"github.com/riskmap/riskmap/features"
+	"github.com/riskmap/riskmap/scanner"
+)
+
+// planAt scores every asset as of at and plans the scan: the part of a cycle that
+// `riskmap plan` runs alone.
+func (l *Loop) planAt(ctx context.Context, at time.Time, scope scanner.Scope) (*Scored, []riskmap.Asset, *scanner.Plan, error) {
+	if err := EnsureModels(l.W); err != nil {
+		return nil, nil, nil, err
+	}
+	scored, err := Score(ctx, l.W.Store(), ScoreOptions{AsOf: at, Risk: l.Config.Models.Risk, Anomaly: l.Config.Models.Anomaly})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := WriteScores(l.W, scored); err != nil {
+		return nil, nil, nil, err
+	}
+	assets, err := LatestAssets(ctx, l.W.Store(), at)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	predicted, err := features.PredictedPorts(ctx, l.W.Store(), at)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	last, err := lastScans(ctx, l.W.Store())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	plan, err := scanner.NewPlan(at, Candidates(assets, scored.Scores, predicted, last, scope), l.Config.Planner, l.profiles)
+	return scored, assets, plan, err
+}
+
+// Plan scores the estate now and returns the plan a cycle would run, without scanning.
+func (l *Loop) Plan(ctx context.Context) (*scanner.Plan, error) {
+	if err := l.setup(); err != nil {
+		return nil, err
+	}
+	scope, err := l.scope()
+	if err != nil {
+		return nil, err
+	}
+	_, _, plan, err := l.planAt(ctx, l.now(), scope)
+	return plan, err
+}
+
+func (l *Loop) scope() (scanner.Scope, error) {
+	scope, err := l.Config.Scope.Scope()
+	if err != nil {
+		return scope, err
+	}
+	if scope.Empty() {
+		return scope, fmt.Errorf("%w: write scope.allow (CIDRs) in %s before riskmap scans anything", scanner.ErrNoScope, ConfigFile)
+	}
+	return scope, nil
+}
+
+// TargetPlan makes a plan of one tier over target specs (addresses, CIDRs, ranges, names),
+// resolved by riskmap and checked against the scope: what `riskmap scan --targets` runs.
+func (l *Loop) TargetPlan(ctx context.Context, specs []string, tier riskmap.Tier) (*scanner.Plan, error) {
+	if err := l.setup(); err != nil {
+		return nil, err
+	}
+	scope, err := l.scope()
+	if err != nil {
+		return nil, err
+	}
+	ts, err := scanner.ParseTargets(specs)
+	if err != nil {
+		return nil, err
+	}
+	addrs, refused, err := scope.Resolve(ctx, net.DefaultResolver, ts)
+	if err != nil {
+		return nil, err
+	}
+	if len(refused) > 0 {
+		return nil, fmt.Errorf("%w: %v", scanner.ErrOutOfScope, refused)
+	}
+	ports := l.profiles.Ports(tier, nil)
+	plan := &scanner.Plan{CreatedAt: l.now()}
+	for _, a := range addrs {
+		it := scanner.PlanItem{IPs: []netip.Addr{a}, Tier: tier, Ports: ports, Probes: l.profiles.Probes(tier, 1, len(ports), 0), Reasons: []string{"given as a target"}}
+		plan.Items = append(plan.Items, it)
+		plan.Probes += it.Probes
+	}
+	plan.Budget = plan.Probes
+	return plan, nil
+}
+
+// ScanReport is what Loop.Scan recorded.
+type ScanReport struct {
+	Scans, Hosts, Findings, Serious, Diffs int
+	Errors                                 []string
+}
+
+// Scan runs a plan and records everything it finds.
+func (l *Loop) Scan(ctx context.Context, plan *scanner.Plan) (*ScanReport, error) {
+	if err := l.setup(); err != nil {
+		return nil, err
+	}
+	scope, err := l.scope()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := l.in.Recover(ctx); err != nil {
+		return nil, err
+	}
+	rep := &ScanReport{}
+	err = l.Runner.Run(ctx, plan, scope, func(r scanner.Result) error {
+		if r.Err != nil {
+			rep.Errors = append(rep.Errors, r.Err.Error())
+		}
+		if len(r.XML) == 0 {
+			return nil
+		}
+		res, ing, err := l.in.Nmap(ctx, fmt.Sprintf("scan/%s-%d-hosts", r.Batch.Tier, len(r.Batch.Addrs)), r.XML, r.Batch.Tier.String())
+		if err != nil && res.Error == "" {
+			return err
+		}
+		if ing != nil {
+			rep.Scans++
+			rep.Hosts += res.HostsUp
+			rep.Findings += len(ing.Findings)
+			rep.Diffs += len(ing.Diffs)
+			for _, f := range ing.Findings {
+				if f.Severity.Serious() {
+					rep.Serious++
+				}
+			}
+		}
+		return nil
+	})
+	var se *scanner.ScopeError
+	if errors.As(err, &se) {
+		rep.Errors = append(rep.Errors, err.Error())
+		err = nil
+	}
+	return rep, err
+}
+
+// Targets ranks the in-scope addresses of the latest scores for other scanners: highest
+// priority first, with each asset's predicted ports.
+func (l *Loop) Targets(ctx context.Context, top int, tier *riskmap.Tier) ([]riskmap.Target, error) {
+	if err := l.setup(); err != nil {
+		return nil, err
+	}
+	scope, err := l.scope()
+	if err != nil {
+		return nil, err
+	}
+	scored, assets, plan, err := l.planAt(ctx, l.now(), scope)
+	if err != nil {
+		return nil, err
+	}
+	tierOf := map[string]riskmap.Tier{}
+	portsOf := map[string][]int{}
+	for _, it := range plan.Items {
+		tierOf[it.AssetID] = it.Tier
+		portsOf[it.AssetID] = it.Ports
+	}
+	byID := map[string]*riskmap.Asset{}
+	for i := range assets {
+		byID[assets[i].ID] = &assets[i]
+	}
+	var out []riskmap.Target
+	for _, s := range scored.Scores {
+		a := byID[s.AssetID]
+		if a == nil || (tier != nil && tierOf[s.AssetID] != *tier) {
+			continue
+		}
+		for _, ip := range a.IPs() {
+			addr, err := netip.ParseAddr(ip)
+			if err != nil || scope.Check(addr) != nil {
+				continue
+			}
+			out = append(out, riskmap.Target{AssetID: a.ID, IP: addr.String(), Ports: portsOf[a.ID], Tier: tierOf[a.ID], Priority: s.Priority})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Priority > out[j].Priority })
+	if top > 0 && len(out) > top {
+		out = out[:top]
+	}
+	return out, nil
+}
