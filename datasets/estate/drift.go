@@ -11,8 +11,14 @@ import (
 // (instances launched, terminated and replaced, an address handed to a new instance, a port
 // opened by hand, a debug service left running, versions moved, images rolled out, security
 // group rules added and removed). It is deterministic: it depends only on e, which it does not
-// change. Next.Events lists what changed.
+// change. Next.Events lists what changed. An estate that Generate did not make (Showcase, or
+// one built by hand) has no drift to apply: Advance only moves its clock.
 func (e *Estate) Advance() *Estate {
+	if e.st == nil {
+		next := *e
+		next.Epoch, next.Time, next.Events, next.Terminated = e.Epoch+1, e.Time.Add(e.Config.EpochEvery), nil, nil
+		return &next
+	}
 	next := &Estate{
 		Epoch: e.Epoch + 1, Time: e.Time.Add(e.Config.EpochEvery), Config: e.Config,
 		Accounts: e.Accounts, VPCs: e.VPCs, Subnets: e.Subnets,

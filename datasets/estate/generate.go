@@ -146,7 +146,7 @@ func (g *gen) newImage(fi, b int, created time.Time) Image {
 		ic := imageComp{comp: c, present: g.rng.Float64() < c.p}
 		ic.b = g.pickBuild(c, distro, b, risk)
 		if c.authP > 0 {
-			ic.auth = g.rng.Float64() < c.authP*(1.1-0.8*risk)
+			ic.auth = g.rng.Float64() < c.authP*(1-0.8*risk)
 		}
 		m.comps = append(m.comps, ic)
 	}
@@ -257,7 +257,7 @@ func (g *gen) populate(n int, now time.Time, drift bool) {
 				made = 1
 			}
 		} else {
-			size := min(n, 1+int(g.rng.ExpFloat64()*groupMean[env]), 30)
+			size := min(n, 1+int(g.rng.ExpFloat64()*groupMean[env]), 20)
 			made = g.newGroup(v, g.pickFamily(env, false), size, now, drift)
 		}
 		if made == 0 {
@@ -267,7 +267,7 @@ func (g *gen) populate(n int, now time.Time, drift bool) {
 	}
 }
 
-var groupMean = map[string]float64{"prod": 5, "staging": 3, "dev": 2}
+var groupMean = map[string]float64{"prod": 4, "staging": 3, "dev": 2}
 var envSloppy = map[string]float64{"prod": 0.7, "staging": 1, "dev": 1.5}
 
 func (g *gen) sloppiness(env string) float64 {

@@ -179,7 +179,7 @@ func (g *gen) securityGroupsFor(v VPC, owner string, fi int, sloppy float64, pet
 	attach(0.5, "office-admin")
 	attach(0.25, "default")
 	attach(0.3*sloppy, "legacy-admin")
-	attach(0.08*sloppy, "debug-wide-open")
+	attach(0.15*sloppy, "debug-wide-open")
 	g.st.groupSG[owner] = own
 	return sgs
 }

@@ -10,7 +10,7 @@ import (
 // credentials where a kind can run either way), on its default port, plus nginx over TLS on 443
 // and the ports that drift opens by hand or for debugging: the specimen that datasets/lab's
 // tests scan with nmap to prove every responder is named as NmapView says. Its instances live
-// on 127.9.0.0/24, which Generate never uses; it has no security groups, and cannot Advance.
+// on 127.9.0.0/24, which Generate never uses; it has no security groups, and does not drift.
 func Showcase(at time.Time) *Estate {
 	at = at.UTC().Truncate(time.Second)
 	cfg := DefaultConfig()

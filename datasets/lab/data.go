@@ -274,6 +274,28 @@ func mongodb(c net.Conn, b *binding) {
 				d.int32("minWireVersion", 0)
 				d.double("ok", 1)
 			})
+		case "listdatabases":
+			if b.svc.Auth {
+				doc = bson(func(d *bsonDoc) {
+					d.double("ok", 0)
+					d.str("errmsg", fmt.Sprintf("not authorized on %s to execute command { %s: 1.0 }", db, cmd))
+					d.int32("code", 13)
+				})
+				break
+			}
+			doc = bson(func(d *bsonDoc) {
+				d.doc(0x04, "databases", func(a *bsonDoc) {
+					for i, name := range []string{"admin", "app", "local"} {
+						a.doc(0x03, strconv.Itoa(i), func(x *bsonDoc) {
+							x.str("name", name)
+							x.double("sizeOnDisk", float64(32768*(i+1)))
+							x.bool("empty", false)
+						})
+					}
+				})
+				d.double("totalSize", 196608)
+				d.double("ok", 1)
+			})
 		case "serverstatus", "buildinfo":
 			if b.svc.Auth {
 				doc = bson(func(d *bsonDoc) {
@@ -349,6 +371,12 @@ func bson(f func(*bsonDoc)) []byte {
 }
 
 func (d *bsonDoc) key(t byte, k string) { d.b = append(append(append(d.b, t), k...), 0) }
+
+// doc adds an embedded document (t 0x03) or array (t 0x04, keys "0", "1", ...).
+func (d *bsonDoc) doc(t byte, k string, f func(*bsonDoc)) {
+	d.key(t, k)
+	d.b = append(d.b, bson(f)...)
+}
 
 func (d *bsonDoc) double(k string, v float64) {
 	d.key(0x01, k)

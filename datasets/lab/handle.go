@@ -2,6 +2,7 @@ package lab
 
 import (
 	"net"
+	"time"
 
 	"github.com/riskmap/riskmap/datasets/estate"
 )
@@ -31,6 +32,10 @@ func (l *Lab) handle(c net.Conn, b *binding) {
 		defer tc.Close()
 		c = tc
 	}
+	respond(c, b)
+}
+
+func respond(c net.Conn, b *binding) {
 	if h, ok := httpHandlers[b.svc.Kind]; ok {
 		serveHTTP(c, b, h)
 		return
@@ -38,4 +43,12 @@ func (l *Lab) handle(c net.Conn, b *binding) {
 	if h, ok := streamHandlers[b.svc.Kind]; ok {
 		h(c, b)
 	}
+}
+
+// Respond serves one connection as service s of instance in, at the estate time now: what the
+// lab's listeners speak, without a listener, and in the clear even where s.TLS is set. It
+// returns when the client is done, goes quiet past c's deadline, or breaks the protocol; it
+// does not close c. It sends nothing but on c, so it needs no network namespace.
+func Respond(c net.Conn, in estate.Instance, s estate.Service, now time.Time) {
+	respond(c, &binding{in: in, svc: s, now: now})
 }

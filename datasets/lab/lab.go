@@ -166,8 +166,9 @@ func (l *Lab) Close() error {
 	if l.stop != nil {
 		l.stop()
 	}
-	for _, ls := range l.listeners {
+	for ap, ls := range l.listeners {
 		ls.ln.Close()
+		delete(l.listeners, ap)
 	}
 	for c := range l.conns {
 		c.Close()
