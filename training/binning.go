@@ -21,6 +21,7 @@ const (
 // "v <= edges[f][b]" in float32, trees trained on codes predict the same on raw values.
 type binner struct {
 	edges [][]float32 // per feature, ascending upper bounds of all bins but the last
+	keys  [][256]uint32 // orderKey of the edges, padded with +Inf's, for a branch-free search
 }
 
 // bins returns the number of value bins of feature f.
@@ -42,7 +43,32 @@ func fitBinner(d Dataset, nBins int, seed int64, threads int) *binner {
 		slices.Sort(vals)
 		b.edges[f] = quantileEdges(vals, nBins)
 	})
+	b.pad()
 	return b
+}
+
+func (b *binner) pad() {
+	b.keys = make([][256]uint32, len(b.edges))
+	inf := orderKey(float32(math.Inf(1)))
+	for f, e := range b.edges {
+		k := &b.keys[f]
+		for i := range k {
+			k[i] = inf
+			if i < len(e) {
+				k[i] = orderKey(e[i])
+			}
+		}
+	}
+}
+
+// orderKey maps a non-NaN float32 to a uint32 in the same order (-0 and +0 alike), so that the
+// search can compare by integer arithmetic.
+func orderKey(v float32) uint32 {
+	u := math.Float32bits(v + 0) // + 0 turns -0 into +0
+	if u&(1<<31) != 0 {
+		return ^u
+	}
+	return u | 1<<31
 }
 
 // sampleRows returns all row indices when n <= limit, else limit of them drawn without
@@ -123,22 +149,21 @@ func cutBetween(a, b float32) float32 {
 	return a
 }
 
-// code returns the bin code of v in feature f.
+// code returns the bin code of v in feature f: the number of edges below v, found in eight
+// steps over the padded edge keys.
 func (b *binner) code(f int, v float32) uint8 {
 	if v != v {
 		return missingBin
 	}
-	e := b.edges[f]
-	lo, hi := 0, len(e)
-	for lo < hi {
-		mid := int(uint(lo+hi) >> 1)
-		if v <= e[mid] {
-			hi = mid
-		} else {
-			lo = mid + 1
-		}
+	k := &b.keys[f]
+	x := int64(orderKey(v))
+	i := 0
+	for step := 128; step > 0; step >>= 1 {
+		// All ones when x > key, from the sign of key - x: an if here compiles to a branch.
+		mask := (int64(k[(i+step-1)&255]) - x) >> 63
+		i += step & int(mask)
 	}
-	return uint8(lo)
+	return uint8(i)
 }
 
 // transform returns the row-major bin codes of d (Rows*Cols bytes).

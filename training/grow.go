@@ -154,8 +154,11 @@ func (g *grower) apply(t *tree, c leafState, grad []gpair, allowed []int, sp *sp
 			p[i] = p[i].sub(q[i])
 		}
 	}
-	l.split = findSplit(l.hist, l.sum, allowed, g.bn, sp)
-	r.split = findSplit(r.hist, r.sum, allowed, g.bn, sp)
+	// The two searches are independent; with two goroutines the second core is not idle.
+	parallelFor(2, g.threads, func(i int) {
+		c := [2]*leafState{&l, &r}[i]
+		c.split = findSplit(c.hist, c.sum, allowed, g.bn, sp)
+	})
 	return l, r
 }
 
