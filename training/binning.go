@@ -20,7 +20,7 @@ const (
 // the last bin, and NaN to missingBin. Because a split "bin <= b" is then exactly
 // "v <= edges[f][b]" in float32, trees trained on codes predict the same on raw values.
 type binner struct {
-	edges [][]float32 // per feature, ascending upper bounds of all bins but the last
+	edges [][]float32   // per feature, ascending upper bounds of all bins but the last
 	keys  [][256]uint32 // orderKey of the edges, padded with +Inf's, for a branch-free search
 }
 
