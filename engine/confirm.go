@@ -34,19 +34,34 @@ func (l *Loop) confirm(ctx context.Context, found []riskmap.Finding, scope scann
 		}
 		byTarget[t] = append(byTarget[t], f)
 	}
+	// One plan item per asset (the plan's rule), holding every port to re-check.
 	plan := &scanner.Plan{CreatedAt: l.now()}
+	items := map[string]int{}
+	portsOf := map[string][]int{}
 	for _, t := range order {
 		if t.port == 0 {
 			continue // a host-level finding (host scripts): nothing port-sized to rescan
 		}
-		pl, err := scanner.NewPortList([]int{t.port})
+		f := byTarget[t][0]
+		key := f.AssetID
+		if key == "" {
+			key = "ip:" + t.ip.String()
+		}
+		if _, ok := items[key]; !ok {
+			items[key] = len(plan.Items)
+			plan.Items = append(plan.Items, scanner.PlanItem{
+				AssetID: f.AssetID, IPs: []netip.Addr{t.ip}, Tier: riskmap.TierStandard,
+				Reasons: []string{"confirm new serious findings"},
+			})
+		}
+		portsOf[key] = append(portsOf[key], t.port)
+	}
+	for key, i := range items {
+		pl, err := scanner.NewPortList(portsOf[key])
 		if err != nil {
 			return nil, 0, err
 		}
-		plan.Items = append(plan.Items, scanner.PlanItem{
-			AssetID: byTarget[t][0].AssetID, IPs: []netip.Addr{t.ip}, Tier: riskmap.TierStandard,
-			Ports: pl, Probes: len(pl), Reasons: []string{"confirm a new serious finding"},
-		})
+		plan.Items[i].Ports, plan.Items[i].Probes = pl, len(pl)
 		plan.Probes += len(pl)
 	}
 	plan.Budget = plan.Probes
