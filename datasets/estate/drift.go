@@ -120,12 +120,12 @@ func (d *drifter) replace(k int) {
 		}
 		d.remove(in.ID)
 		d.event(Event{Kind: EventTerminate, InstanceID: in.ID, IP: in.LabIP, Before: in.Image, Detail: "replaced in group " + in.Group})
-		d.e.Groups[d.groupIdx[in.Group]].Desired++
 		gr := d.e.Groups[d.groupIdx[in.Group]]
 		tags := map[string]string{"Name": gr.Name, "env": gr.Env, "criticality": gr.Criticality, "team": gr.Team,
 			"service": gr.Family, "managed-by": "terraform"}
 		if nin, ok := d.newInstance(in.Subnet, gr.Image, gr.Name, gr.SecurityGroups, tags, d.e.Time, true); ok {
 			d.idx[nin.ID] = len(d.e.Instances) - 1
+			d.e.Groups[d.groupIdx[in.Group]].Desired++
 		}
 		k--
 	}

@@ -1,6 +1,7 @@
 package estate_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -117,7 +118,7 @@ func TestDriftDoesWhatItSays(t *testing.T) {
 func TestDriftChangesWhatAScanSees(t *testing.T) {
 	e0 := estate.Generate(estate.DefaultConfig())
 	e1 := e0.Advance()
-	key := func(ip string, port int) string { return ip + ":" + string(rune(port)) }
+	key := func(ip string, port int) string { return fmt.Sprintf("%s:%d", ip, port) }
 	obs := func(e *estate.Estate) map[string]string {
 		m := map[string]string{}
 		for _, o := range e.Observations("x", e.Time) {

@@ -163,8 +163,8 @@ func TestEpochsKeepTheirPromises(t *testing.T) {
 	one.Seed, one.Hosts, one.Accounts, one.VPCs = 9, 40, 1, 1
 	configs["one VPC"] = one
 	wide := estate.DefaultConfig()
-	wide.Seed, wide.Hosts, wide.Accounts, wide.VPCs = 3, 3000, 5, 12
-	configs["3000 hosts"] = wide
+	wide.Seed, wide.Hosts, wide.Accounts, wide.VPCs = 3, 1500, 5, 12
+	configs["1500 hosts"] = wide
 	for name, cfg := range configs {
 		t.Run(name, func(t *testing.T) {
 			e := estate.Generate(cfg)

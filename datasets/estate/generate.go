@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -75,19 +76,9 @@ func (g *gen) index() {
 }
 
 func (g *gen) finish() *Estate {
-	slices.SortFunc(g.e.Instances, func(a, b Instance) int { return cmpString(a.ID, b.ID) })
+	slices.SortFunc(g.e.Instances, func(a, b Instance) int { return strings.Compare(a.ID, b.ID) })
 	g.e.st = g.st
 	return g.e
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // layout makes the accounts, VPCs and subnets.

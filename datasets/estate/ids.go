@@ -80,7 +80,8 @@ func labHost(ip string) int {
 
 // Public addresses are data only: first the documentation ranges 203.0.113.0/24 and
 // 198.51.100.0/24, then, for estates too big for them, the benchmarking range 198.18.0.0/15
-// (RFC 2544). None of them is routed on the internet.
+// (RFC 2544). None of them is routed on the internet. Once all 131,578 are taken, instances
+// launched in public subnets get no public address.
 var publicRanges = []struct {
 	base netip.Addr
 	n    int
