@@ -26,7 +26,8 @@ func (p *parser) host() error {
 	var hs hostState
 	hs.obsStart = len(p.res.Observations)
 	hs.h.ScanTime = p.started
-	for _, a := range lx.attrs {
+	for i := range lx.attrs {
+		a := lx.attr(i)
 		if string(a.name) == "starttime" {
 			t, err := p.unixTime(a, "host")
 			if err != nil {
@@ -50,7 +51,7 @@ func (p *parser) host() error {
 		case tokEOF:
 			return p.dropHost(&hs, lx.eof("<host> that starts at line "+itoa(p.line(p.hostStart))))
 		case tokStart:
-			switch string(lx.name) {
+			switch string(lx.tag()) {
 			case "status":
 				err = p.status(&hs.h)
 			case "address":
@@ -70,8 +71,8 @@ func (p *parser) host() error {
 				return p.dropHost(&hs, err)
 			}
 		case tokEnd:
-			if string(lx.name) != "host" {
-				return p.dropHost(&hs, lx.fail(lx.start, "end tag </%s> does not close <host>", lx.name))
+			if string(lx.tag()) != "host" {
+				return p.dropHost(&hs, lx.fail(lx.start, "end tag </%s> does not close <host>", lx.tag()))
 			}
 			p.commitHost(&hs)
 			return nil
@@ -110,10 +111,16 @@ func (p *parser) commitHost(hs *hostState) {
 		p.res.Observations = p.res.Observations[:hs.obsStart]
 		obs = nil
 	}
-	h.ScanID = p.res.Scan.ID
 	for i := range obs {
 		o := &obs[i]
-		o.ScanID, o.ScanTime, o.IP, o.OSMatch = h.ScanID, h.ScanTime, h.IP, h.OSMatch
+		o.ScanTime, o.IP, o.OSMatch = h.ScanTime, h.IP, h.OSMatch
+	}
+	if len(p.portSeen) > 4096 {
+		p.portSeen = make(map[portKey]struct{})
+	}
+	if hasDuplicatePort(obs, p.portSeen) {
+		p.warn(p.hostStart, "host %s lists a port twice; the first is kept", h.IP)
+		p.dupPorts = true
 	}
 	p.hostsDone++
 	if i, ok := p.hosts[h.IP]; ok {
@@ -122,6 +129,35 @@ func (p *parser) commitHost(hs *hostState) {
 	}
 	p.hosts[h.IP] = len(p.res.Hosts)
 	p.res.Hosts = append(p.res.Hosts, *h)
+}
+
+// hasDuplicatePort reports whether obs lists a protocol/port twice. nmap never does, so it
+// is checked cheaply: pairwise for the usual handful of ports, with a set beyond.
+func hasDuplicatePort(obs []riskmap.Observation, seen map[portKey]struct{}) bool {
+	if len(obs) <= 16 {
+		for i := range obs {
+			for j := i + 1; j < len(obs); j++ {
+				if obs[i].Port == obs[j].Port && obs[i].Proto == obs[j].Proto {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	clear(seen) // callers replace a map that grew large: clearing costs its capacity
+	for i := range obs {
+		k := portKey{obs[i].Proto, obs[i].Port}
+		if _, dup := seen[k]; dup {
+			return true
+		}
+		seen[k] = struct{}{}
+	}
+	return false
+}
+
+type portKey struct {
+	proto string
+	port  int
 }
 
 // merge folds a repeated host element for the same address into the first one. nmap
@@ -135,7 +171,7 @@ func (p *parser) merge(into, h *riskmap.Host) {
 		into.Status, into.Reason = h.Status, h.Reason
 	}
 	for _, n := range h.Hostnames {
-		if !slices.Contains(into.Hostnames, n) {
+		if len(into.Hostnames) < maxHostnames && !slices.Contains(into.Hostnames, n) {
 			into.Hostnames = append(into.Hostnames, n)
 		}
 	}
@@ -149,7 +185,8 @@ func (p *parser) merge(into, h *riskmap.Host) {
 }
 
 func (p *parser) status(h *riskmap.Host) error {
-	for _, a := range p.lx.attrs {
+	for i := range p.lx.attrs {
+		a := p.lx.attr(i)
 		var err error
 		switch string(a.name) {
 		case "state":
@@ -168,7 +205,8 @@ func (p *parser) status(h *riskmap.Host) error {
 // other kind) are not IPs and are ignored.
 func (p *parser) address(hs *hostState) error {
 	var addr, typ attr
-	for _, a := range p.lx.attrs {
+	for i := range p.lx.attrs {
+		a := p.lx.attr(i)
 		switch string(a.name) {
 		case "addr":
 			addr = a
@@ -178,7 +216,7 @@ func (p *parser) address(hs *hostState) error {
 	}
 	kind := string(typ.val)
 	if hs.h.IP == "" && (kind == "ipv4" || kind == "ipv6" || kind == "") && len(addr.val) > 0 {
-		s, err := p.attr(addr, "address")
+		s, err := p.unique(addr, "address")
 		if err != nil {
 			return err
 		}
@@ -200,6 +238,7 @@ func (p *parser) hostnames(h *riskmap.Host) error {
 	if lx.empty {
 		return nil
 	}
+	capped := false
 	for {
 		k, err := lx.next()
 		if err != nil {
@@ -209,14 +248,20 @@ func (p *parser) hostnames(h *riskmap.Host) error {
 		case tokEOF:
 			return lx.eof("<hostnames>")
 		case tokStart:
-			if string(lx.name) == "hostname" {
-				for _, a := range lx.attrs {
+			if string(lx.tag()) == "hostname" {
+				for i := range lx.attrs {
+					a := lx.attr(i)
 					if string(a.name) == "name" {
-						n, err := p.attr(a, "hostname")
+						n, err := p.unique(a, "hostname")
 						if err != nil {
 							return err
 						}
-						if n != "" && !slices.Contains(h.Hostnames, n) {
+						if len(h.Hostnames) >= maxHostnames {
+							if !capped {
+								p.warn(lx.start, "more than %d host names for one host; the rest ignored", maxHostnames)
+								capped = true
+							}
+						} else if n != "" && !slices.Contains(h.Hostnames, n) {
 							h.Hostnames = append(h.Hostnames, n)
 						}
 					}
@@ -247,10 +292,11 @@ func (p *parser) osElem(hs *hostState) error {
 		case tokEOF:
 			return lx.eof("<os>")
 		case tokStart:
-			if string(lx.name) == "osmatch" {
+			if string(lx.tag()) == "osmatch" {
 				var name string
 				acc := -1
-				for _, a := range lx.attrs {
+				for i := range lx.attrs {
+					a := lx.attr(i)
 					switch string(a.name) {
 					case "name":
 						if name, err = p.attr(a, "osmatch"); err != nil {
@@ -288,7 +334,7 @@ func (p *parser) scripts(dst []riskmap.Script, elem string) ([]riskmap.Script, e
 		case tokEOF:
 			return dst, lx.eof("<" + elem + ">")
 		case tokStart:
-			if string(lx.name) == "script" {
+			if string(lx.tag()) == "script" {
 				s, err := p.script()
 				if err != nil {
 					return dst, err
@@ -318,10 +364,11 @@ func (p *parser) runstatsElem() error {
 		case tokEOF:
 			return lx.eof("<runstats>")
 		case tokStart:
-			switch string(lx.name) {
+			switch string(lx.tag()) {
 			case "finished":
 				var msg string
-				for _, a := range lx.attrs {
+				for i := range lx.attrs {
+					a := lx.attr(i)
 					switch string(a.name) {
 					case "time":
 						t, err := p.unixTime(a, "finished")
@@ -342,7 +389,8 @@ func (p *parser) runstatsElem() error {
 				}
 			case "hosts":
 				p.haveCounts = true
-				for _, a := range lx.attrs {
+				for i := range lx.attrs {
+					a := lx.attr(i)
 					switch string(a.name) {
 					case "up":
 						p.up = max(atoi(a.val), 0)
@@ -360,6 +408,10 @@ func (p *parser) runstatsElem() error {
 	}
 }
 
+// maxHostnames bounds the names kept per host (nmap reports one or two): the check for
+// repeats is quadratic, and hostile input must not make it so.
+const maxHostnames = 64
+
 // maxDepth bounds element nesting, so that hostile input cannot grow the stack without end.
 const maxDepth = 1000
 
@@ -370,8 +422,9 @@ func (p *parser) skip() error {
 	if lx.empty {
 		return nil
 	}
+	// The open elements, as [lo, hi) offsets of their names (no pointers: see attrPos).
 	base := len(p.stack)
-	p.stack = append(p.stack, lx.name)
+	p.stack = append(p.stack, [2]int{lx.nameLo, lx.nameHi})
 	defer func() { p.stack = p.stack[:base] }()
 	for len(p.stack) > base {
 		k, err := lx.next()
@@ -380,18 +433,19 @@ func (p *parser) skip() error {
 		}
 		switch k {
 		case tokEOF:
-			return lx.eof("<" + string(p.stack[len(p.stack)-1]) + ">")
+			top := p.stack[len(p.stack)-1]
+			return lx.eof("<" + string(lx.buf[top[0]:top[1]]) + ">")
 		case tokStart:
 			if !lx.empty {
 				if len(p.stack) >= maxDepth {
 					return lx.fail(lx.start, "elements nested deeper than %d", maxDepth)
 				}
-				p.stack = append(p.stack, lx.name)
+				p.stack = append(p.stack, [2]int{lx.nameLo, lx.nameHi})
 			}
 		case tokEnd:
 			top := p.stack[len(p.stack)-1]
-			if string(top) != string(lx.name) {
-				return lx.fail(lx.start, "end tag </%s> does not close <%s>", lx.name, top)
+			if name := lx.buf[top[0]:top[1]]; string(name) != string(lx.tag()) {
+				return lx.fail(lx.start, "end tag </%s> does not close <%s>", lx.tag(), name)
 			}
 			p.stack = p.stack[:len(p.stack)-1]
 		case tokDoctype:
@@ -403,8 +457,8 @@ func (p *parser) skip() error {
 
 // closes checks that the end tag just scanned is </elem>.
 func (p *parser) closes(elem string) error {
-	if string(p.lx.name) != elem {
-		return p.lx.fail(p.lx.start, "end tag </%s> does not close <%s>", p.lx.name, elem)
+	if string(p.lx.tag()) != elem {
+		return p.lx.fail(p.lx.start, "end tag </%s> does not close <%s>", p.lx.tag(), elem)
 	}
 	return nil
 }

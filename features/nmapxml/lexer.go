@@ -2,7 +2,9 @@ package nmapxml
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"math/bits"
 )
 
 // tokKind is what lexer.next found.
@@ -20,9 +22,15 @@ const (
 )
 
 // attr is one attribute of the current start tag; both slices point into the input, and
-// val is raw (entity references not decoded yet).
+// val is raw (entity references not decoded yet). The lexer keeps attributes as attrPos,
+// offsets without pointers: writing pointers into the heap costs a GC write barrier each,
+// and a large scan has tens of millions of attributes.
 type attr struct {
 	name, val []byte
+}
+
+type attrPos struct {
+	nameLo, nameHi, valLo, valHi int
 }
 
 // syntaxError is a lexer (or entity decoding) failure at byte offset off of the input.
@@ -42,13 +50,25 @@ func (e *syntaxError) Error() string { return e.msg }
 // (tag syntax, quoting, '<' in values) and leaves the rest (entity syntax, nesting) to the
 // parser, which checks what it reads.
 type lexer struct {
-	buf   []byte
-	pos   int    // offset of the next unread byte
-	start int    // offset of the current token
-	name  []byte // element name, PI target or DOCTYPE name
-	attrs []attr // attributes of the current start tag
-	empty bool   // start tag closed itself (<x/>); for DOCTYPE, it has no subset or external id
-	text  []byte // text, CDATA or comment content
+	buf            []byte
+	pos            int       // offset of the next unread byte
+	start          int       // offset of the current token
+	nameLo, nameHi int       // element name, PI target or DOCTYPE name (see tag)
+	attrs          []attrPos // attributes of the current start tag (see attr)
+	empty          bool      // start tag closed itself (<x/>); for DOCTYPE, no subset or external id
+	textLo, textHi int       // text, CDATA or comment content (see text)
+}
+
+// tag returns the name of the current tag.
+func (l *lexer) tag() []byte { return l.buf[l.nameLo:l.nameHi] }
+
+// text returns the content of the current text, CDATA or comment token.
+func (l *lexer) text() []byte { return l.buf[l.textLo:l.textHi] }
+
+// attr returns attribute i of the current start tag.
+func (l *lexer) attr(i int) attr {
+	a := l.attrs[i]
+	return attr{name: l.buf[a.nameLo:a.nameHi], val: l.buf[a.valLo:a.valHi]}
 }
 
 // nameByte classifies bytes for XML names: 1 may start a name, 2 may only continue one.
@@ -102,12 +122,20 @@ func (l *lexer) next() (tokKind, error) {
 	}
 	l.start = p
 	if buf[p] != '<' {
-		i := bytes.IndexByte(buf[p:], '<')
-		if i < 0 {
-			i = len(buf) - p
+		// Text between tags is mostly a newline: look a few bytes ahead before the
+		// vectorised search.
+		i := p + 1
+		for stop := min(len(buf), p+8); i < stop && buf[i] != '<'; i++ {
 		}
-		l.text = buf[p : p+i]
-		l.pos = p + i
+		if i < len(buf) && buf[i] != '<' {
+			if k := bytes.IndexByte(buf[i:], '<'); k >= 0 {
+				i += k
+			} else {
+				i = len(buf)
+			}
+		}
+		l.textLo, l.textHi = p, i
+		l.pos = i
 		return tokText, nil
 	}
 	if p+1 >= len(buf) {
@@ -134,7 +162,7 @@ func (l *lexer) startTag() (tokKind, error) {
 		}
 		return 0, l.fail(p, "invalid character %q after '<'", buf[p])
 	}
-	l.name = buf[p:n]
+	l.nameLo, l.nameHi = p, n
 	l.attrs = l.attrs[:0]
 	p = n
 	for {
@@ -143,7 +171,7 @@ func (l *lexer) startTag() (tokKind, error) {
 			p++
 		}
 		if p >= len(buf) {
-			return 0, l.eof("<" + string(l.name) + ">")
+			return 0, l.eof("<" + string(l.tag()) + ">")
 		}
 		switch buf[p] {
 		case '>':
@@ -152,56 +180,88 @@ func (l *lexer) startTag() (tokKind, error) {
 			return tokStart, nil
 		case '/':
 			if p+1 >= len(buf) {
-				return 0, l.eof("<" + string(l.name) + ">")
+				return 0, l.eof("<" + string(l.tag()) + ">")
 			}
 			if buf[p+1] != '>' {
-				return 0, l.fail(p, "expected '>' after '/' in <%s>", l.name)
+				return 0, l.fail(p, "expected '>' after '/' in <%s>", l.tag())
 			}
 			l.empty = true
 			l.pos = p + 2
 			return tokStart, nil
 		}
 		if sp == p {
-			return 0, l.fail(p, "expected space, '>' or '/>' in <%s>, found %q", l.name, buf[p])
+			return 0, l.fail(p, "expected space, '>' or '/>' in <%s>, found %q", l.tag(), buf[p])
 		}
 		ns := p
 		p = scanName(buf, p)
 		if p == ns {
-			return 0, l.fail(p, "unexpected %q in <%s>", buf[p], l.name)
+			return 0, l.fail(p, "unexpected %q in <%s>", buf[p], l.tag())
 		}
 		name := buf[ns:p]
 		for p < len(buf) && isSpace(buf[p]) {
 			p++
 		}
 		if p >= len(buf) {
-			return 0, l.eof("<" + string(l.name) + ">")
+			return 0, l.eof("<" + string(l.tag()) + ">")
 		}
 		if buf[p] != '=' {
-			return 0, l.fail(p, "expected '=' after attribute %s in <%s>", name, l.name)
+			return 0, l.fail(p, "expected '=' after attribute %s in <%s>", name, l.tag())
 		}
 		p++
 		for p < len(buf) && isSpace(buf[p]) {
 			p++
 		}
 		if p >= len(buf) {
-			return 0, l.eof("<" + string(l.name) + ">")
+			return 0, l.eof("<" + string(l.tag()) + ">")
 		}
 		q := buf[p]
 		if q != '"' && q != '\'' {
-			return 0, l.fail(p, "value of attribute %s in <%s> is not quoted", name, l.name)
+			return 0, l.fail(p, "value of attribute %s in <%s> is not quoted", name, l.tag())
 		}
 		p++
-		j := bytes.IndexByte(buf[p:], q)
-		if j < 0 {
-			return 0, l.eof("the value of attribute " + string(name) + " in <" + string(l.name) + ">")
+		end, lt := valueEnd(buf, p, q)
+		if lt >= 0 {
+			return 0, l.fail(lt, "'<' in the value of attribute %s in <%s>", name, l.tag())
 		}
-		val := buf[p : p+j]
-		if k := bytes.IndexByte(val, '<'); k >= 0 {
-			return 0, l.fail(p+k, "'<' in the value of attribute %s in <%s>", name, l.name)
+		if end < 0 {
+			return 0, l.eof("the value of attribute " + string(name) + " in <" + string(l.tag()) + ">")
 		}
-		l.attrs = append(l.attrs, attr{name: name, val: val})
-		p += j + 1
+		l.attrs = append(l.attrs, attrPos{ns, ns + len(name), p, end})
+		p = end + 1
 	}
+}
+
+// valueEnd finds the quote q that closes the attribute value starting at p. It returns its
+// offset (-1 at end of input), or the offset of a '<' met before it (else -1), which XML
+// forbids in values. Values are mostly a few bytes long, too short for the vectorised
+// bytes.IndexByte to pay for its call, so it tests eight bytes at a time in a word (the
+// classic "has zero byte" trick, once for q and once for '<').
+func valueEnd(buf []byte, p int, q byte) (end, lt int) {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	qm, lm := lo*uint64(q), lo*uint64('<')
+	i := p
+	for ; i+8 <= len(buf); i += 8 {
+		x := binary.LittleEndian.Uint64(buf[i:])
+		a, b := x^qm, x^lm
+		// The lowest flagged byte is always a true match (false positives only sit above
+		// a true one), so it is the first q or '<'.
+		if t := ((a-lo)&^a | (b-lo)&^b) & hi; t != 0 {
+			j := i + bits.TrailingZeros64(t)/8
+			if buf[j] == q {
+				return j, -1
+			}
+			return -1, j
+		}
+	}
+	for ; i < len(buf); i++ {
+		switch buf[i] {
+		case q:
+			return i, -1
+		case '<':
+			return -1, i
+		}
+	}
+	return -1, -1
 }
 
 func (l *lexer) endTag() (tokKind, error) {
@@ -214,16 +274,16 @@ func (l *lexer) endTag() (tokKind, error) {
 		}
 		return 0, l.fail(p, "invalid character %q in an end tag", buf[p])
 	}
-	l.name = buf[p:n]
+	l.nameLo, l.nameHi = p, n
 	p = n
 	for p < len(buf) && isSpace(buf[p]) {
 		p++
 	}
 	if p >= len(buf) {
-		return 0, l.eof("</" + string(l.name) + ">")
+		return 0, l.eof("</" + string(l.tag()) + ">")
 	}
 	if buf[p] != '>' {
-		return 0, l.fail(p, "expected '>' in </%s>, found %q", l.name, buf[p])
+		return 0, l.fail(p, "expected '>' in </%s>, found %q", l.tag(), buf[p])
 	}
 	l.pos = p + 1
 	return tokEnd, nil
@@ -239,12 +299,12 @@ func (l *lexer) pi() (tokKind, error) {
 		}
 		return 0, l.fail(p, "invalid processing instruction target %q", buf[p])
 	}
-	l.name = buf[p:n]
+	l.nameLo, l.nameHi = p, n
 	end := bytes.Index(buf[n:], []byte("?>"))
 	if end < 0 {
-		return 0, l.eof("<?" + string(l.name))
+		return 0, l.eof("<?" + string(l.tag()))
 	}
-	l.text = buf[n : n+end]
+	l.textLo, l.textHi = n, n+end
 	l.pos = n + end + 2
 	return tokPI, nil
 }
@@ -264,7 +324,7 @@ func (l *lexer) bang() (tokKind, error) {
 		if end < 0 {
 			return 0, l.eof("a comment")
 		}
-		l.text = buf[p+4 : p+4+end]
+		l.textLo, l.textHi = p+4, p+4+end
 		l.pos = p + 4 + end + 3
 		return tokComment, nil
 	case bytes.HasPrefix(rest, cdataOpen):
@@ -273,7 +333,7 @@ func (l *lexer) bang() (tokKind, error) {
 		if end < 0 {
 			return 0, l.eof("a CDATA section")
 		}
-		l.text = buf[s : s+end]
+		l.textLo, l.textHi = s, s+end
 		l.pos = s + end + 3
 		return tokCDATA, nil
 	case len(rest) >= len(doctypeOpen) && bytes.EqualFold(rest[:len(doctypeOpen)], doctypeOpen):
@@ -302,7 +362,7 @@ func (l *lexer) doctype(p int) (tokKind, error) {
 		}
 		return 0, l.fail(p, "expected a name after <!DOCTYPE, found %q", buf[p])
 	}
-	l.name = buf[p:n]
+	l.nameLo, l.nameHi = p, n
 	p = n
 	for p < len(buf) && isSpace(buf[p]) {
 		p++

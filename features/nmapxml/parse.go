@@ -53,21 +53,29 @@ func Parse(raw []byte, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, &ParseError{Source: o.Source, Line: 1, Err: err}
 	}
-	p := &parser{
-		lx:     lexer{buf: buf},
-		opts:   o,
-		res:    &Result{},
-		utf8ok: utf8.Valid(buf),
-		intern: make(map[string]string, 256),
-		hosts:  make(map[string]int),
+	// Hashing a large file takes a tenth of the parse: do it on another core meanwhile.
+	id := make(chan string, 1)
+	if len(raw) >= 1<<20 {
+		go func() { id <- ScanID(raw) }()
+	} else {
+		id <- ScanID(raw)
 	}
-	p.res.Scan.ID = ScanID(raw)
+	p := &parser{
+		lx:       lexer{buf: buf},
+		opts:     o,
+		res:      &Result{},
+		intern:   make(map[string]string, 256),
+		hosts:    make(map[string]int),
+		portSeen: make(map[portKey]struct{}),
+	}
 	p.res.Scan.Source = o.Source
 	p.presize()
-	if err := p.prolog(); err != nil {
-		return nil, err
+	err = p.prolog()
+	if err == nil {
+		err = p.body()
 	}
-	if err := p.body(); err != nil {
+	p.res.Scan.ID = <-id
+	if err != nil {
 		return nil, err
 	}
 	p.finish()
@@ -76,20 +84,22 @@ func Parse(raw []byte, opts Options) (*Result, error) {
 
 // parser walks the token stream of one document into a Result.
 type parser struct {
-	lx     lexer
-	opts   Options
-	res    *Result
-	utf8ok bool // the whole input is valid UTF-8, so no string needs repair
+	lx   lexer
+	opts Options
+	res  *Result
 
 	intern  map[string]string // short repeated values (states, services, products)
+	recent  [1024]string      // direct-mapped cache in front of intern
 	scratch []byte            // decoding buffer, reused
-	stack   [][]byte          // open elements while skipping or walking script tables
+	stack   [][2]int          // open elements while skipping: name offsets
 
 	hosts     map[string]int // IP -> index in res.Hosts
 	merged    int            // host elements merged into an earlier one of the same IP
-	hostsDone int            // complete <host> elements seen
-	hostStart int            // offset of the <host> being read
-	inHost    bool           // reading a <host> element
+	dupPorts  bool           // some host listed a port twice
+	portSeen  map[portKey]struct{}
+	hostsDone int  // complete <host> elements seen
+	hostStart int  // offset of the <host> being read
+	inHost    bool // reading a <host> element
 
 	cpes        slab[string]         // backing store for Observation.CPEs
 	portScripts slab[riskmap.Script] // backing store for Observation.Scripts
@@ -113,15 +123,18 @@ type fatalError struct{ err error }
 func (e *fatalError) Error() string { return e.err.Error() }
 
 // presize reserves room for the hosts and ports the document seems to hold, so that large
-// scans do not copy their slices over and over. The estimate is bounded by the input size
-// (a real <port> element is well over 64 bytes), so hostile input cannot make it balloon.
+// scans do not copy their slices over and over. It counts in the first 4 MiB and scales up;
+// the estimate is bounded by the input size (a real <port> element is well over 64 bytes),
+// so hostile input cannot make it balloon, and a low one only means append grows later.
 func (p *parser) presize() {
 	buf := p.lx.buf
 	if len(buf) < 1<<16 {
 		return
 	}
-	ports := min(bytes.Count(buf, []byte("<port ")), len(buf)/64)
-	hosts := min(bytes.Count(buf, []byte("<host")), len(buf)/128)
+	sample := buf[:min(len(buf), 4<<20)]
+	scale := func(n int) int { return int(float64(n) * float64(len(buf)) / float64(len(sample)) * 1.02) }
+	ports := min(scale(bytes.Count(sample, []byte("<port "))), len(buf)/64)
+	hosts := min(scale(bytes.Count(sample, []byte("<host"))), len(buf)/128)
 	p.res.Observations = make([]riskmap.Observation, 0, ports)
 	p.res.Hosts = make([]riskmap.Host, 0, hosts)
 	p.hosts = make(map[string]int, hosts)
@@ -184,32 +197,32 @@ func (p *parser) prolog() error {
 			}
 			return p.refuse(lx.start, ErrNotNmap, "no root element: not an nmap XML document")
 		case tokText:
-			if t := bytes.TrimLeft(lx.text, " \t\r\n"); len(t) > 0 {
-				off := lx.start + len(lx.text) - len(t)
+			if t := bytes.TrimLeft(lx.text(), " \t\r\n"); len(t) > 0 {
+				off := lx.start + len(lx.text()) - len(t)
 				return p.refuse(off, ErrNotNmap, "not XML: text %q before any element", clip(t, 24))
 			}
 		case tokComment:
 			seen = true
 		case tokPI:
-			if string(lx.name) == "xml" && lx.start != 0 {
+			if string(lx.tag()) == "xml" && lx.start != 0 {
 				return p.refuse(lx.start, ErrMalformed, "XML declaration <?xml ...?> not at the start of the input")
 			}
 			seen = true
 		case tokDoctype:
 			if !lx.empty {
-				return p.refuse(lx.start, ErrEntity, "<!DOCTYPE %s ...> has an internal subset or external identifier; nmap writes only <!DOCTYPE nmaprun>", clip(lx.name, 40))
+				return p.refuse(lx.start, ErrEntity, "<!DOCTYPE %s ...> has an internal subset or external identifier; nmap writes only <!DOCTYPE nmaprun>", clip(lx.tag(), 40))
 			}
-			if string(lx.name) != "nmaprun" {
-				return p.refuse(lx.start, ErrNotNmap, "document type is %q, want nmaprun", clip(lx.name, 40))
+			if string(lx.tag()) != "nmaprun" {
+				return p.refuse(lx.start, ErrNotNmap, "document type is %q, want nmaprun", clip(lx.tag(), 40))
 			}
 			seen = true
 		case tokCDATA:
 			return p.refuse(lx.start, ErrNotNmap, "not XML: CDATA section before the root element")
 		case tokEnd:
-			return p.refuse(lx.start, ErrNotNmap, "not XML: end tag </%s> before any element", clip(lx.name, 40))
+			return p.refuse(lx.start, ErrNotNmap, "not XML: end tag </%s> before any element", clip(lx.tag(), 40))
 		case tokStart:
-			if string(lx.name) != "nmaprun" {
-				return p.refuse(lx.start, ErrNotNmap, "root element is <%s>, want <nmaprun>", clip(lx.name, 40))
+			if string(lx.tag()) != "nmaprun" {
+				return p.refuse(lx.start, ErrNotNmap, "root element is <%s>, want <nmaprun>", clip(lx.tag(), 40))
 			}
 			if err := p.nmaprun(); err != nil {
 				return p.refuse(lx.start, ErrMalformed, "%v", err)
@@ -226,11 +239,12 @@ func (p *parser) prolog() error {
 func (p *parser) nmaprun() error {
 	s := &p.res.Scan
 	var scanner, version string
-	for _, a := range p.lx.attrs {
+	for i := range p.lx.attrs {
+		a := p.lx.attr(i)
 		var err error
 		switch string(a.name) {
 		case "args":
-			s.Args, err = p.attr(a, "nmaprun")
+			s.Args, err = p.unique(a, "nmaprun")
 		case "start":
 			p.started, err = p.unixTime(a, "nmaprun")
 		case "version":
@@ -268,7 +282,7 @@ func (p *parser) body() error {
 		case tokEOF:
 			return p.stop(lx.eof("<nmaprun>"))
 		case tokStart:
-			switch string(lx.name) {
+			switch string(lx.tag()) {
 			case "host":
 				err = p.host()
 			case "runstats":
@@ -280,8 +294,8 @@ func (p *parser) body() error {
 				return p.stop(err)
 			}
 		case tokEnd:
-			if string(lx.name) != "nmaprun" {
-				return p.stop(lx.fail(lx.start, "end tag </%s> does not close <nmaprun>", lx.name))
+			if string(lx.tag()) != "nmaprun" {
+				return p.stop(lx.fail(lx.start, "end tag </%s> does not close <nmaprun>", lx.tag()))
 			}
 			p.closed = true
 			return p.trailer()
@@ -335,14 +349,14 @@ func (p *parser) trailer() error {
 			return nil
 		case tokComment, tokPI:
 		case tokText:
-			if len(bytes.TrimSpace(lx.text)) == 0 {
+			if len(bytes.TrimSpace(lx.text())) == 0 {
 				continue
 			}
 			p.warn(lx.start, "content after </nmaprun> ignored")
 			return nil
 		case tokDoctype:
 			if !lx.empty {
-				return p.refuse(lx.start, ErrEntity, "<!DOCTYPE %s ...> with declarations after the document", clip(lx.name, 40))
+				return p.refuse(lx.start, ErrEntity, "<!DOCTYPE %s ...> with declarations after the document", clip(lx.tag(), 40))
 			}
 			p.warn(lx.start, "content after </nmaprun> ignored")
 			return nil
@@ -358,8 +372,21 @@ func (p *parser) trailer() error {
 func (p *parser) finish() {
 	r := p.res
 	s := &r.Scan
-	if p.merged > 0 {
+	for i := range r.Hosts {
+		r.Hosts[i].ScanID = s.ID
+	}
+	for i := range r.Observations {
+		r.Observations[i].ScanID = s.ID
+	}
+	if p.merged > 0 || p.dupPorts {
 		r.Observations = dedupe(r.Observations)
+	}
+	// No hosts or ports reads the same however it came about (nil, not an empty slice).
+	if len(r.Hosts) == 0 {
+		r.Hosts = nil
+	}
+	if len(r.Observations) == 0 {
+		r.Observations = nil
 	}
 	if !p.haveCounts {
 		for i := range r.Hosts {
@@ -410,32 +437,81 @@ const (
 )
 
 // str turns bytes the parser keeps into a string: short values through the intern table
-// (a scan repeats "open", "syn-ack", "http", "nginx" hundreds of thousands of times), and
-// invalid UTF-8 repaired so that every string Parse returns is valid.
+// (a scan repeats "open", "syn-ack", "http", "nginx" hundreds of thousands of times), with
+// a direct-mapped cache in front of it that answers most lookups without the map.
 func (p *parser) str(b []byte) string {
-	if len(b) <= maxInternSize {
-		if s, ok := p.intern[string(b)]; ok {
-			return s
-		}
-		s := p.newString(b)
+	if len(b) > maxInternSize {
+		return p.newString(b)
+	}
+	h := uint32(2166136261) // FNV-1a
+	for _, c := range b {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	slot := &p.recent[h%uint32(len(p.recent))]
+	if *slot == string(b) {
+		return *slot
+	}
+	s, ok := p.intern[string(b)]
+	if !ok {
+		s = p.newString(b)
 		if len(p.intern) < maxInterned {
 			p.intern[s] = s
 		}
-		return s
 	}
-	return p.newString(b)
+	*slot = s
+	return s
 }
 
+// newString copies b. Invalid UTF-8, and characters that XML does not allow (raw control
+// bytes, U+FFFE, U+FFFF), become U+FFFD: every string Parse returns is valid UTF-8 and can
+// be written back into XML.
 func (p *parser) newString(b []byte) string {
-	if !p.utf8ok && !utf8.Valid(b) {
-		return strings.ToValidUTF8(string(b), "\uFFFD")
+	if xmlClean(b) && utf8.Valid(b) {
+		return string(b)
 	}
-	return string(b)
+	var sb strings.Builder
+	sb.Grow(len(b))
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		if r == utf8.RuneError && n == 1 || !xmlChar(r) {
+			sb.WriteRune(utf8.RuneError)
+		} else {
+			sb.Write(b[:n])
+		}
+		b = b[n:]
+	}
+	return sb.String()
 }
 
-// attr decodes attribute a of element elem, cut to MaxAttrBytes (with a warning).
-func (p *parser) attr(a attr, elem string) (string, error) {
+// xmlClean reports whether b has none of the bytes that spell a character XML forbids.
+func xmlClean(b []byte) bool {
+	for i, c := range b {
+		switch {
+		case c < 0x20:
+			if c != '\t' && c != '\n' && c != '\r' {
+				return false
+			}
+		case c == 0xEF:
+			if i+2 < len(b) && b[i+1] == 0xBF && b[i+2] >= 0xBE {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// attr decodes attribute a of element elem, cut to MaxAttrBytes (with a warning), interned.
+func (p *parser) attr(a attr, elem string) (string, error) { return p.value(a, elem, true) }
+
+// unique is attr for values that rarely repeat (addresses, host names), which would only
+// fill the intern table.
+func (p *parser) unique(a attr, elem string) (string, error) { return p.value(a, elem, false) }
+
+func (p *parser) value(a attr, elem string, intern bool) (string, error) {
 	if len(a.val) <= p.opts.MaxAttrBytes && plain(a.val, &attrWork) {
+		if !intern {
+			return p.newString(a.val), nil
+		}
 		return p.str(a.val), nil
 	}
 	out, cut, derr := decode(p.scratch[:0], a.val, p.opts.MaxAttrBytes, true)
@@ -445,6 +521,9 @@ func (p *parser) attr(a attr, elem string) (string, error) {
 	}
 	if cut {
 		p.warn(p.valueOff(a.val), "attribute %s of <%s> is %d bytes, cut to %d", a.name, elem, len(a.val), p.opts.MaxAttrBytes)
+	}
+	if !intern {
+		return p.newString(out), nil
 	}
 	return p.str(out), nil
 }

@@ -343,3 +343,68 @@ func TestManyWarningsCapped(t *testing.T) {
 		t.Errorf("last warning %q", last)
 	}
 }
+
+// TestHostile feeds shapes that would be slow or unbounded in a naive parser: they must be
+// read with bounded results (and quickly: the package's test timeout would catch a hang).
+func TestHostile(t *testing.T) {
+	const n = 20000
+	addr := `<address addr="192.0.2.1" addrtype="ipv4"/>`
+	tests := []struct {
+		name  string
+		doc   string
+		check func(t *testing.T, r *nmapxml.Result, err error)
+	}{
+		{"many host names", `<nmaprun><host>` + addr + `<hostnames>` + strings.Repeat(`<hostname name="a"/>`, n) + `</hostnames></host><runstats/></nmaprun>`,
+			func(t *testing.T, r *nmapxml.Result, err error) {
+				if err != nil || len(r.Hosts[0].Hostnames) != 1 {
+					t.Errorf("err %v, hostnames %d", err, len(r.Hosts[0].Hostnames))
+				}
+			}},
+		{"many distinct host names", func() string {
+			var b strings.Builder
+			for i := range n {
+				fmt.Fprintf(&b, `<hostname name="h%d"/>`, i)
+			}
+			return `<nmaprun><host>` + addr + `<hostnames>` + b.String() + `</hostnames></host><runstats/></nmaprun>`
+		}(),
+			func(t *testing.T, r *nmapxml.Result, err error) {
+				if err != nil || len(r.Hosts[0].Hostnames) != 64 {
+					t.Errorf("err %v, %d hostnames, want the first 64", err, len(r.Hosts[0].Hostnames))
+				}
+				wantWarning(t, r, "more than 64 host names")
+			}},
+		{"one port listed many times", `<nmaprun><host>` + addr + `<ports>` + strings.Repeat(`<port protocol="tcp" portid="5"><state state="open"/></port>`, n) + `</ports></host><runstats/></nmaprun>`,
+			func(t *testing.T, r *nmapxml.Result, err error) {
+				if err != nil || len(r.Observations) != 1 {
+					t.Errorf("err %v, %d observations", err, len(r.Observations))
+				}
+			}},
+		{"one address in many hosts", `<nmaprun>` + strings.Repeat(`<host>`+addr+`<ports><port protocol="tcp" portid="1"/></ports></host>`, n) + `<runstats/></nmaprun>`,
+			func(t *testing.T, r *nmapxml.Result, err error) {
+				if err != nil || len(r.Hosts) != 1 || len(r.Observations) != 1 {
+					t.Errorf("err %v, %d hosts, %d observations", err, len(r.Hosts), len(r.Observations))
+				}
+			}},
+		{"deep nesting", `<nmaprun>` + strings.Repeat(`<a>`, n) + `</nmaprun>`,
+			func(t *testing.T, r *nmapxml.Result, err error) {
+				if err == nil || !strings.Contains(err.Error(), "nested deeper than 1000") {
+					t.Errorf("err %v", err)
+				}
+			}},
+		{"deep script tables", `<nmaprun><host>` + addr + `<ports><port portid="1"><script id="x">` + strings.Repeat(`<table>`, n),
+			func(t *testing.T, r *nmapxml.Result, err error) {
+				if err == nil || !strings.Contains(err.Error(), "nested deeper than 1000") {
+					t.Errorf("err %v", err)
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := nmapxml.Parse([]byte(tt.doc), nmapxml.Options{})
+			if err == nil {
+				checkConsistent(t, r, nmapxml.Options{})
+			}
+			tt.check(t, r, err)
+		})
+	}
+}

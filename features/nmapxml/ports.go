@@ -23,7 +23,7 @@ func (p *parser) ports(h *riskmap.Host) error {
 		case tokEOF:
 			return lx.eof("<ports>")
 		case tokStart:
-			switch string(lx.name) {
+			switch string(lx.tag()) {
 			case "port":
 				err = p.port()
 			case "extraports":
@@ -43,7 +43,8 @@ func (p *parser) ports(h *riskmap.Host) error {
 func (p *parser) extraports(h *riskmap.Host) error {
 	var state string
 	count := -1
-	for _, a := range p.lx.attrs {
+	for i := range p.lx.attrs {
+		a := p.lx.attr(i)
 		switch string(a.name) {
 		case "state":
 			var err error
@@ -71,7 +72,8 @@ func (p *parser) port() error {
 	start := lx.start
 	var o riskmap.Observation
 	num := -1
-	for _, a := range lx.attrs {
+	for i := range lx.attrs {
+		a := lx.attr(i)
 		switch string(a.name) {
 		case "protocol":
 			var err error
@@ -102,7 +104,7 @@ func (p *parser) port() error {
 		case tokEOF:
 			return lx.eof("<port>")
 		case tokStart:
-			switch string(lx.name) {
+			switch string(lx.tag()) {
 			case "state":
 				err = p.portState(&o)
 			case "service":
@@ -131,7 +133,8 @@ func (p *parser) port() error {
 }
 
 func (p *parser) portState(o *riskmap.Observation) error {
-	for _, a := range p.lx.attrs {
+	for i := range p.lx.attrs {
+		a := p.lx.attr(i)
 		var err error
 		switch string(a.name) {
 		case "state":
@@ -149,7 +152,8 @@ func (p *parser) portState(o *riskmap.Observation) error {
 // service reads <service> and the CPEs inside it (nmap 5.5 and later).
 func (p *parser) service(o *riskmap.Observation) error {
 	lx := &p.lx
-	for _, a := range lx.attrs {
+	for i := range lx.attrs {
+		a := lx.attr(i)
 		var err error
 		switch string(a.name) {
 		case "name":
@@ -179,7 +183,7 @@ func (p *parser) service(o *riskmap.Observation) error {
 		case tokEOF:
 			return lx.eof("<service>")
 		case tokStart:
-			if string(lx.name) == "cpe" {
+			if string(lx.tag()) == "cpe" {
 				v, err := p.text("cpe", p.opts.MaxAttrBytes)
 				if err != nil {
 					return err
@@ -204,7 +208,8 @@ func (p *parser) script() (riskmap.Script, error) {
 	var s riskmap.Script
 	var out attr
 	hasOut := false
-	for _, a := range lx.attrs {
+	for i := range lx.attrs {
+		a := lx.attr(i)
 		switch string(a.name) {
 		case "id":
 			var err error
@@ -272,14 +277,15 @@ func (p *parser) structured(id string) (string, error) {
 			return "", lx.eof("<script>")
 		case tokStart:
 			var key string
-			for _, a := range lx.attrs {
+			for i := range lx.attrs {
+				a := lx.attr(i)
 				if string(a.name) == "key" {
-					if key, err = p.attr(a, string(lx.name)); err != nil {
+					if key, err = p.attr(a, string(lx.tag())); err != nil {
 						return "", err
 					}
 				}
 			}
-			switch string(lx.name) {
+			switch string(lx.tag()) {
 			case "table":
 				if key != "" {
 					line(depth, key+":", "")
@@ -345,19 +351,19 @@ func (p *parser) text(elem string, limit int) (string, error) {
 			}
 			if k == tokCDATA {
 				room := limit - len(b)
-				if len(lx.text) > room {
-					for room > 0 && !utf8.RuneStart(lx.text[room]) {
+				if len(lx.text()) > room {
+					for room > 0 && !utf8.RuneStart(lx.text()[room]) {
 						room--
 					}
-					b, cut = append(b, lx.text[:room]...), true
+					b, cut = append(b, lx.text()[:room]...), true
 					continue
 				}
-				b = append(b, lx.text...)
+				b = append(b, lx.text()...)
 				continue
 			}
 			var derr *decodeError
 			off := len(b)
-			b, cut, derr = decode(b, lx.text, limit-off, false)
+			b, cut, derr = decode(b, lx.text(), limit-off, false)
 			if derr != nil {
 				return "", &syntaxError{off: lx.start + derr.off, msg: "in <" + elem + ">: " + derr.msg}
 			}
