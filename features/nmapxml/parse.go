@@ -13,14 +13,18 @@ import (
 	"github.com/riskmap/riskmap"
 )
 
-// Result is what one nmap XML document holds, as riskmap's domain types.
+// Result is what one nmap XML document holds, as riskmap's domain types. Its ScanID
+// fields are all Scan.ID; AssetID is left empty for the caller to join by IP. A host's
+// ScanTime (and its observations') is the host's starttime when nmap wrote one, else the
+// scan's start. Every string is valid UTF-8 (anything else in the file becomes U+FFFD).
 type Result struct {
 	Scan riskmap.Scan
 	// Hosts lists every host element that was complete, in file order, one per address
 	// (repeated elements for one address are merged). Down hosts are here too.
 	Hosts []riskmap.Host
-	// Observations lists the ports of the up (or unknown) hosts, in file order; every IP
-	// here is the IP of a host in Hosts.
+	// Observations lists the ports of the hosts that are not down, in file order, one per
+	// address, protocol and port; every IP here is the IP of a host in Hosts, and
+	// Observation.OSMatch is its host's best OS match.
 	Observations []riskmap.Observation
 	// Warnings says what was cut, skipped, merged or missing, one line each, naming the
 	// source and line. At most MaxWarnings+1 lines.
@@ -186,9 +190,13 @@ func (p *parser) prolog() error {
 			var se *syntaxError
 			errors.As(err, &se)
 			if !seen {
-				return p.refuse(se.off, ErrNotNmap, "not XML: %s", se.msg)
+				return p.refuse(se.off, ErrNotNmap, "%s", se.msg)
 			}
-			return p.refuse(se.off, ErrMalformed, "%s before the root element", se.msg)
+			what := "malformed"
+			if se.eof {
+				what = "truncated"
+			}
+			return p.refuse(se.off, ErrMalformed, "%s before the first complete host: %s", what, se.msg)
 		}
 		switch k {
 		case tokEOF:
@@ -199,7 +207,7 @@ func (p *parser) prolog() error {
 		case tokText:
 			if t := bytes.TrimLeft(lx.text(), " \t\r\n"); len(t) > 0 {
 				off := lx.start + len(lx.text()) - len(t)
-				return p.refuse(off, ErrNotNmap, "not XML: text %q before any element", clip(t, 24))
+				return p.refuse(off, ErrNotNmap, "text %q before any element", clip(t, 24))
 			}
 		case tokComment:
 			seen = true
@@ -217,9 +225,9 @@ func (p *parser) prolog() error {
 			}
 			seen = true
 		case tokCDATA:
-			return p.refuse(lx.start, ErrNotNmap, "not XML: CDATA section before the root element")
+			return p.refuse(lx.start, ErrNotNmap, "CDATA section before the root element")
 		case tokEnd:
-			return p.refuse(lx.start, ErrNotNmap, "not XML: end tag </%s> before any element", clip(lx.tag(), 40))
+			return p.refuse(lx.start, ErrNotNmap, "end tag </%s> before any element", clip(lx.tag(), 40))
 		case tokStart:
 			if string(lx.tag()) != "nmaprun" {
 				return p.refuse(lx.start, ErrNotNmap, "root element is <%s>, want <nmaprun>", clip(lx.tag(), 40))
