@@ -3,7 +3,6 @@ package nmapxml
 import (
 	"net/netip"
 	"slices"
-	"time"
 
 	"github.com/riskmap/riskmap"
 )
@@ -276,6 +275,10 @@ func (p *parser) hostnames(h *riskmap.Host) error {
 	}
 }
 
+// maxHostnames bounds the names kept per host (nmap reports one or two): the check for
+// repeats is quadratic, and hostile input must not make it so.
+const maxHostnames = 64
+
 // osElem keeps the osmatch with the highest accuracy (the first of equals: nmap lists the
 // best first).
 func (p *parser) osElem(hs *hostState) error {
@@ -347,163 +350,4 @@ func (p *parser) scripts(dst []riskmap.Script, elem string) ([]riskmap.Script, e
 			return dst, p.closes(elem)
 		}
 	}
-}
-
-func (p *parser) runstatsElem() error {
-	lx := &p.lx
-	p.runstats = true
-	if lx.empty {
-		return nil
-	}
-	for {
-		k, err := lx.next()
-		if err != nil {
-			return err
-		}
-		switch k {
-		case tokEOF:
-			return lx.eof("<runstats>")
-		case tokStart:
-			switch string(lx.tag()) {
-			case "finished":
-				var msg string
-				for i := range lx.attrs {
-					a := lx.attr(i)
-					switch string(a.name) {
-					case "time":
-						t, err := p.unixTime(a, "finished")
-						if err != nil {
-							return err
-						}
-						p.res.Scan.Finished = t
-					case "exit":
-						p.exit = string(a.val)
-					case "errormsg":
-						if msg, err = p.attr(a, "finished"); err != nil {
-							return err
-						}
-					}
-				}
-				if p.exit == "error" {
-					p.warn(lx.start, "nmap reported an error: %s", msg)
-				}
-			case "hosts":
-				p.haveCounts = true
-				for i := range lx.attrs {
-					a := lx.attr(i)
-					switch string(a.name) {
-					case "up":
-						p.up = max(atoi(a.val), 0)
-					case "down":
-						p.down = max(atoi(a.val), 0)
-					}
-				}
-			}
-			if err := p.skip(); err != nil {
-				return err
-			}
-		case tokEnd:
-			return p.closes("runstats")
-		}
-	}
-}
-
-// maxHostnames bounds the names kept per host (nmap reports one or two): the check for
-// repeats is quadratic, and hostile input must not make it so.
-const maxHostnames = 64
-
-// maxDepth bounds element nesting, so that hostile input cannot grow the stack without end.
-const maxDepth = 1000
-
-// skip consumes the element whose start tag was just scanned, with everything inside it,
-// checking that its end tags match.
-func (p *parser) skip() error {
-	lx := &p.lx
-	if lx.empty {
-		return nil
-	}
-	// The open elements, as [lo, hi) offsets of their names (no pointers: see attrPos).
-	base := len(p.stack)
-	p.stack = append(p.stack, [2]int{lx.nameLo, lx.nameHi})
-	defer func() { p.stack = p.stack[:base] }()
-	for len(p.stack) > base {
-		k, err := lx.next()
-		if err != nil {
-			return err
-		}
-		switch k {
-		case tokEOF:
-			top := p.stack[len(p.stack)-1]
-			return lx.eof("<" + string(lx.buf[top[0]:top[1]]) + ">")
-		case tokStart:
-			if !lx.empty {
-				if len(p.stack) >= maxDepth {
-					return lx.fail(lx.start, "elements nested deeper than %d", maxDepth)
-				}
-				p.stack = append(p.stack, [2]int{lx.nameLo, lx.nameHi})
-			}
-		case tokEnd:
-			top := p.stack[len(p.stack)-1]
-			if name := lx.buf[top[0]:top[1]]; string(name) != string(lx.tag()) {
-				return lx.fail(lx.start, "end tag </%s> does not close <%s>", lx.tag(), name)
-			}
-			p.stack = p.stack[:len(p.stack)-1]
-		case tokDoctype:
-			return &fatalError{p.refuse(lx.start, ErrEntity, "<!DOCTYPE> inside the document")}
-		}
-	}
-	return nil
-}
-
-// closes checks that the end tag just scanned is </elem>.
-func (p *parser) closes(elem string) error {
-	if string(p.lx.tag()) != elem {
-		return p.lx.fail(p.lx.start, "end tag </%s> does not close <%s>", p.lx.tag(), elem)
-	}
-	return nil
-}
-
-// unixTime reads an attribute holding seconds since 1970 (nmap's start, starttime, time).
-// An empty or unreadable value gives the zero time and a warning, not an error: a bad
-// timestamp is no reason to lose a scan.
-func (p *parser) unixTime(a attr, elem string) (time.Time, error) {
-	if len(a.val) == 0 {
-		return time.Time{}, nil
-	}
-	n := atoi(a.val)
-	if n < 0 {
-		p.warn(p.valueOff(a.val), "attribute %s of <%s> is %q, not a Unix time; ignored", a.name, elem, clip(a.val, 24))
-		return time.Time{}, nil
-	}
-	return time.Unix(int64(n), 0).UTC(), nil
-}
-
-// atoi reads a non-negative decimal integer; it returns -1 for anything else (empty, sign,
-// other characters, more than 10 digits).
-func atoi(b []byte) int {
-	if len(b) == 0 || len(b) > 10 {
-		return -1
-	}
-	n := 0
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return -1
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
 }
