@@ -80,6 +80,12 @@ func TrainGBDT(ctx context.Context, train Dataset, valid *Dataset, cfg GBDTConfi
 	if valid != nil && cfg.EarlyStoppingRounds > 0 {
 		vs = newValidState(*valid, base, spw)
 	}
+	lg := &logLoss{y: train.Y, spw: spw, sp: sp}
+	parallelChunks(n, threads, func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			grad[i] = lg.gradient(i, raw[i])
+		}
+	})
 	for round := range cfg.Trees {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("train gbdt: round %d: %w", round, err)
@@ -87,18 +93,20 @@ func TrainGBDT(ctx context.Context, train Dataset, valid *Dataset, cfg GBDTConfi
 		rng := rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(round)))
 		allowed := sampleFeatures(rng, train.Cols, cfg.ColSample)
 		sample := sampleRowsBernoulli(rng, n, cfg.Subsample)
-		computeGradients(grad, raw, train.Y, spw, sp, threads)
 
 		t, leaves := gr.grow(grad, sample, allowed, sp)
-		// Rows in the sample sit in their leaf's segment; the others walk the tree.
-		for _, lf := range leaves {
+		// Rows in the sample sit in their leaf's segment; the others walk the tree. Each row's
+		// gradient for the next round is computed as its score moves, in the same pass.
+		parallelFor(len(leaves), threads, func(i int) {
+			lf := leaves[i]
 			v := float64(t.nodes[lf.node].value)
 			for _, r := range gr.index[lf.begin:lf.end] {
 				raw[r] += v
+				grad[r] = lg.gradient(int(r), raw[r])
 			}
-		}
+		})
 		if sample != nil {
-			walkOutOfSample(&t, codes, train.Cols, sample, raw, threads)
+			walkOutOfSample(&t, codes, train.Cols, sample, raw, grad, lg, threads)
 		}
 		m.trees = append(m.trees, t)
 		if vs != nil {
@@ -209,26 +217,29 @@ func sampleRowsBernoulli(rng *rand.Rand, n int, share float64) []uint32 {
 	return out
 }
 
-// computeGradients sets grad to the weighted log-loss gradients and hessians at raw, in fixed
-// point. Each row is computed alone, so the thread count cannot change a bit.
-func computeGradients(grad []gpair, raw []float64, y []float32, spw float64, sp *splitParams, threads int) {
-	parallelChunks(len(grad), threads, func(_, lo, hi int) {
-		for i := lo; i < hi; i++ {
-			p := 1 / (1 + math.Exp(-raw[i]))
-			w := 1.0
-			if y[i] == 1 {
-				w = spw
-			}
-			g := w * (p - float64(y[i]))
-			h := w * p * (1 - p)
-			// Truncation is the cheapest rounding; at scales near 2^40 its bias is nil.
-			grad[i] = gpair{int64(g * sp.gScale), int64(h * sp.hScale)}
-		}
-	})
+// logLoss gives the weighted log-loss gradient and hessian of a row, in fixed point. Each
+// row is computed alone, so the thread count cannot change a bit.
+type logLoss struct {
+	y   []float32
+	spw float64
+	sp  *splitParams
 }
 
-// walkOutOfSample adds the tree's output to the rows left out of the sample (ascending).
-func walkOutOfSample(t *tree, codes []uint8, cols int, sample []uint32, raw []float64, threads int) {
+func (l *logLoss) gradient(i int, raw float64) gpair {
+	p := 1 / (1 + math.Exp(-raw))
+	w, y := 1.0, float64(l.y[i])
+	if y == 1 {
+		w = l.spw
+	}
+	g := w * (p - y)
+	h := w * p * (1 - p)
+	// Truncation is the cheapest rounding; at scales near 2^40 its bias is nil.
+	return gpair{int64(g * l.sp.gScale), int64(h * l.sp.hScale)}
+}
+
+// walkOutOfSample adds the tree's output to the rows left out of the sample (ascending) and
+// updates their gradients.
+func walkOutOfSample(t *tree, codes []uint8, cols int, sample []uint32, raw []float64, grad []gpair, lg *logLoss, threads int) {
 	parallelChunks(len(raw), threads, func(_, lo, hi int) {
 		// Find the first sampled row at or after lo, then skip sampled rows as we go.
 		j := searchU32(sample, uint32(lo))
@@ -238,6 +249,7 @@ func walkOutOfSample(t *tree, codes []uint8, cols int, sample []uint32, raw []fl
 				continue
 			}
 			raw[i] += float64(t.nodes[t.leafOfCodes(codes[i*cols:(i+1)*cols])].value)
+			grad[i] = lg.gradient(i, raw[i])
 		}
 	})
 }
