@@ -7,17 +7,24 @@ import (
 
 	"github.com/riskmap/riskmap/datasets"
 	"github.com/riskmap/riskmap/datasets/estate"
+	"github.com/riskmap/riskmap/datasets/lab/netns"
 	"github.com/riskmap/riskmap/engine"
 	"github.com/riskmap/riskmap/models"
 )
 
-func TestMain(m *testing.M) {
+// TestMain runs the package's tests inside a private network namespace (the loop tests scan
+// a lab on loopback) with the onnxruntime library loaded.
+func TestMain(m *testing.M) { os.Exit(netns.Main(withRuntime{m})) }
+
+type withRuntime struct{ m *testing.M }
+
+func (w withRuntime) Run() int {
 	if err := models.InitRuntime(); err != nil {
 		// Scoring tests need the onnxruntime library: `make test` runs setup first.
 		println("onnxruntime:", err.Error(), "(run `make setup` or set ONNXRUNTIME_SHARED_LIBRARY_PATH)")
-		os.Exit(1)
+		return 1
 	}
-	os.Exit(m.Run())
+	return w.m.Run()
 }
 
 func simulated(t *testing.T, hosts, epochs int) (*datasets.Writer, *estate.Estate) {

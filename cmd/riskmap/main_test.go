@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/riskmap/riskmap/datasets/lab/netns"
 )
 
 // TestMain lets the test binary act as the riskmap binary: with RISKMAP_TEST_AS_CLI=1 it runs
@@ -19,7 +21,8 @@ func TestMain(m *testing.M) {
 		main2 := &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
 		os.Exit(main2.Run(context.Background(), args))
 	}
-	os.Exit(m.Run())
+	// The loop and demo tests scan a lab: the package runs in a private network namespace.
+	os.Exit(netns.Main(m))
 }
 
 // run runs the CLI in-process and returns its exit code, stdout and stderr.

@@ -1,0 +1,164 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/riskmap/riskmap/datasets"
+	"github.com/riskmap/riskmap/datasets/estate"
+	"github.com/riskmap/riskmap/datasets/lab"
+	"github.com/riskmap/riskmap/datasets/lab/netns"
+	"github.com/riskmap/riskmap/engine"
+)
+
+// hook is a local webhook receiver that fails its first answer, so the alerter's retry is
+// exercised.
+type hook struct {
+	mu     sync.Mutex
+	calls  int
+	alerts []engine.Alert
+}
+
+func (h *hook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.calls++
+	if h.calls == 1 {
+		http.Error(w, "try again", http.StatusServiceUnavailable)
+		return
+	}
+	var body struct {
+		Schema string         `json:"schema"`
+		Alerts []engine.Alert `json:"alerts"`
+	}
+	b, _ := io.ReadAll(r.Body)
+	if err := json.Unmarshal(b, &body); err != nil || body.Schema != engine.AlertSchema {
+		http.Error(w, "bad payload", http.StatusBadRequest)
+		return
+	}
+	h.alerts = append(h.alerts, body.Alerts...)
+}
+
+// TestCycleOnLab runs two real cycles (real nmap, real onnxruntime, real Parquet) against a
+// lab served on loopback in the test's private network namespace, with drift in between, and
+// checks what they recorded.
+func TestCycleOnLab(t *testing.T) {
+	netns.Require(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, _ := datasets.Open(dir, nil)
+	w, err := s.Writer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+
+	cfgE := estate.DefaultConfig()
+	cfgE.Hosts, cfgE.Seed = 24, 5
+	e, err := estate.New(cfgE)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb, err := lab.Start(ctx, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lb.Close()
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &hook{}
+	srv := &http.Server{Handler: h}
+	go srv.Serve(ln)
+	defer srv.Close()
+
+	inv := filepath.Join(dir, "inventory")
+	cfg := engine.DefaultConfig()
+	cfg.Scope.Allow = []string{"127.0.0.0/8"}
+	cfg.Scope.Exclude = []string{"127.0.0.1/32"} // the webhook lives there: never scan it
+	cfg.Inventory = []engine.InventorySource{{Provider: "aws", Paths: []string{inv}}}
+	cfg.Planner.Budget = 24 * 1000
+	cfg.Planner.MinRescan = nil
+	cfg.Schedule.RetrainEvery = 0
+	cfg.Alerts.Webhook = "http://" + ln.Addr().String() + "/hook"
+	cfg.Alerts.MinAnomaly = 0
+	loop := &engine.Loop{W: w, Config: cfg}
+	loop.Alerter = &engine.Alerter{W: w, Config: cfg.Alerts, Backoff: 10 * time.Millisecond}
+
+	var reps []*engine.CycleReport
+	for c := 0; c < 2; c++ {
+		if c > 0 {
+			e = e.Advance()
+			if err := lb.Apply(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		writeAWS(t, inv, e)
+		rep, err := loop.Cycle(ctx)
+		if err != nil {
+			t.Fatalf("cycle %d: %v", c+1, err)
+		}
+		reps = append(reps, rep)
+		if rep.Metrics.Probes == 0 || rep.Metrics.Probes > int64(cfg.Planner.Budget) {
+			t.Fatalf("cycle %d: %d probes, budget %d", c+1, rep.Metrics.Probes, cfg.Planner.Budget)
+		}
+		for _, it := range rep.Plan.Items {
+			for _, ip := range it.IPs {
+				if ip.String() == "127.0.0.1" {
+					t.Fatalf("the excluded address is in the plan")
+				}
+			}
+		}
+	}
+	infos, err := s.Tables()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]int64{}
+	for _, ti := range infos {
+		rows[ti.Name] = ti.Rows
+	}
+	for _, table := range []string{"assets", "scans", "hosts", "observations", "scores", "cycles", "findings"} {
+		if rows[table] == 0 {
+			t.Errorf("table %s is empty after two cycles (%v)", table, rows)
+		}
+	}
+	if rows["cycles"] != 2 {
+		t.Errorf("cycles table has %d rows, want 2", rows["cycles"])
+	}
+	if len(reps[1].Diffs) == 0 {
+		t.Errorf("the second cycle saw no change, though the lab drifted: %v", e.Events)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	total := reps[0].Metrics.Alerts + reps[1].Metrics.Alerts
+	if total > 0 && (h.calls < 2 || len(h.alerts) != total) {
+		t.Errorf("webhook got %d calls and %d alerts, want a retry and all %d", h.calls, len(h.alerts), total)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "alerts.jsonl")); total > 0 && err != nil {
+		t.Errorf("alerts.jsonl: %v", err)
+	}
+	t.Logf("tables %v; alerts %d; diffs in cycle 2: %d", rows, total, len(reps[1].Diffs))
+}
+
+func writeAWS(t *testing.T, dir string, e *estate.Estate) {
+	t.Helper()
+	os.MkdirAll(dir, 0o755)
+	fi, _ := os.Create(filepath.Join(dir, "describe-instances.json"))
+	fs, _ := os.Create(filepath.Join(dir, "describe-security-groups.json"))
+	defer fi.Close()
+	defer fs.Close()
+	if err := e.WriteAWS(fi, fs); err != nil {
+		t.Fatal(err)
+	}
+}
