@@ -6,9 +6,10 @@
 //   - GBDT: histogram gradient-boosted trees with binary log-loss, for the risk model.
 //     Features are cut into at most 255 quantile bins (uint8 codes, row-major), one more code
 //     holds missing values (NaN), and each split learns which side missing values take.
-//     Gradients and hessians are turned into 64-bit fixed-point integers once per round, so
-//     histograms built by any number of goroutines sum to exactly the same integers; the larger
-//     child of every split gets its histogram by subtraction from its parent's.
+//     Each row's gradient and hessian are rounded to 32-bit fixed point (a resolution of 2^-30
+//     of the largest possible) and histograms sum them in 64-bit integers, so histograms built
+//     by any number of goroutines are exactly the same; the larger child of every split gets its
+//     histogram by subtraction from its parent's.
 //   - IForest: isolation forest (Liu, Ting and Zhou 2008) for the anomaly model.
 //   - LogReg: L2-regularised logistic regression fitted by Newton's method, the simple baseline.
 //

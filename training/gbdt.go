@@ -64,7 +64,7 @@ func TrainGBDT(ctx context.Context, train Dataset, valid *Dataset, cfg GBDTConfi
 	gr := newGrower(codes, n, train.Cols, bn, cfg, threads)
 	sp := &splitParams{
 		l2: cfg.L2, minChild: cfg.MinChildWeight,
-		gScale: fixedScale(wmax, n), hScale: fixedScale(wmax/4, n),
+		gScale: fixedScale(wmax), hScale: fixedScale(wmax / 4),
 	}
 	m := &GBDT{
 		cols: train.Cols, features: append([]string(nil), train.Features...),
@@ -75,7 +75,7 @@ func TrainGBDT(ctx context.Context, train Dataset, valid *Dataset, cfg GBDTConfi
 	for i := range raw {
 		raw[i] = base
 	}
-	grad := make([]gpair, n)
+	grad := make([]rowGrad, n)
 	var vs *validState
 	if valid != nil && cfg.EarlyStoppingRounds > 0 {
 		vs = newValidState(*valid, base, spw)
@@ -225,7 +225,7 @@ type logLoss struct {
 	sp  *splitParams
 }
 
-func (l *logLoss) gradient(i int, raw float64) gpair {
+func (l *logLoss) gradient(i int, raw float64) rowGrad {
 	p := 1 / (1 + math.Exp(-raw))
 	w, y := 1.0, float64(l.y[i])
 	if y == 1 {
@@ -233,13 +233,14 @@ func (l *logLoss) gradient(i int, raw float64) gpair {
 	}
 	g := w * (p - y)
 	h := w * p * (1 - p)
-	// Truncation is the cheapest rounding; at scales near 2^40 its bias is nil.
-	return gpair{int64(g * l.sp.gScale), int64(h * l.sp.hScale)}
+	// Round to nearest (floor of x + 1/2 is one instruction): truncation would pull every
+	// gradient towards zero by half a step on average.
+	return rowGrad{int32(math.Floor(g*l.sp.gScale + 0.5)), int32(math.Floor(h*l.sp.hScale + 0.5))}
 }
 
 // walkOutOfSample adds the tree's output to the rows left out of the sample (ascending) and
 // updates their gradients.
-func walkOutOfSample(t *tree, codes []uint8, cols int, sample []uint32, raw []float64, grad []gpair, lg *logLoss, threads int) {
+func walkOutOfSample(t *tree, codes []uint8, cols int, sample []uint32, raw []float64, grad []rowGrad, lg *logLoss, threads int) {
 	parallelChunks(len(raw), threads, func(_, lo, hi int) {
 		// Find the first sampled row at or after lo, then skip sampled rows as we go.
 		j := searchU32(sample, uint32(lo))

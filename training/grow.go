@@ -67,7 +67,7 @@ func (g *grower) putHist(h histogram) {
 
 // grow fits one tree to the gradients of the rows in sample (nil: every row, in order) and
 // returns it with its leaves, whose index segments say which rows each leaf holds.
-func (g *grower) grow(grad []gpair, sample []uint32, allowed []int, sp *splitParams) (tree, []leafState) {
+func (g *grower) grow(grad []rowGrad, sample []uint32, allowed []int, sp *splitParams) (tree, []leafState) {
 	n := g.rows
 	if sample != nil {
 		n = copy(g.index, sample)
@@ -120,7 +120,7 @@ func (g *grower) grow(grad []gpair, sample []uint32, allowed []int, sp *splitPar
 
 // apply makes leaf c's split: it turns c's node into a split, partitions c's rows and returns
 // the two new leaves, with histograms and best splits when they may be split further.
-func (g *grower) apply(t *tree, c leafState, grad []gpair, allowed []int, sp *splitParams) (leafState, leafState) {
+func (g *grower) apply(t *tree, c leafState, grad []rowGrad, allowed []int, sp *splitParams) (leafState, leafState) {
 	s := c.split
 	li, ri := int32(len(t.nodes)), int32(len(t.nodes)+1)
 	nd := &t.nodes[c.node]

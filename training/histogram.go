@@ -2,22 +2,26 @@ package training
 
 import "math"
 
-// gpair is a row's gradient and hessian, or a sum of them, in fixed point: the real value times
-// the round's scale. Integer sums do not depend on the order of addition, so a histogram built
-// by any number of goroutines, or by subtracting a sibling from its parent, is exact.
+// gpair is a sum of gradients and hessians in fixed point: the real value times the training's
+// scale. Integer sums do not depend on the order of addition, so a histogram built by any
+// number of goroutines, or by subtracting a sibling from its parent, is exact.
 type gpair struct{ g, h int64 }
+
+// rowGrad is one row's gradient and hessian in the same fixed point, 8 bytes so that the
+// gathers of a node's rows touch half the memory.
+type rowGrad struct{ g, h int32 }
 
 func (a gpair) add(b gpair) gpair { return gpair{a.g + b.g, a.h + b.h} }
 func (a gpair) sub(b gpair) gpair { return gpair{a.g - b.g, a.h - b.h} }
 
 // fixedScale returns the power of two by which values of magnitude at most maxAbs are
-// multiplied, so that the sum of n of them stays below 2^62.
-func fixedScale(maxAbs float64, n int) float64 {
-	if maxAbs <= 0 || n <= 0 {
+// multiplied to fit an int32 (sums of up to 2^32 rows then fit an int64): a resolution of
+// about maxAbs/2^30, far below what a split or a leaf value can tell apart.
+func fixedScale(maxAbs float64) float64 {
+	if maxAbs <= 0 {
 		return 1
 	}
-	e := math.Floor(math.Log2(math.Ldexp(1, 62) / (maxAbs * float64(n))))
-	return math.Ldexp(1, int(min(e, 62)))
+	return math.Ldexp(1, int(math.Floor(math.Log2(math.Ldexp(1, 30)/maxAbs))))
 }
 
 // histogram holds, per feature, binStride slots: the gradient sums of the rows in each value bin,
@@ -32,7 +36,7 @@ func (h histogram) clear() { clear(h) }
 // columns. This loop is where training spends its time. It takes rows two at a time: the two
 // rows' updates of one feature are independent, which lets the processor overlap them, and
 // each row's codes are contiguous, so a row costs one or two cache lines.
-func (h histogram) accumulate(codes []uint8, grad []gpair, rows []uint32) {
+func (h histogram) accumulate(codes []uint8, grad []rowGrad, rows []uint32) {
 	cols := len(h)
 	n := len(rows) &^ 1
 	for i := 0; i < n; i += 2 {
@@ -46,7 +50,7 @@ func (h histogram) accumulate(codes []uint8, grad []gpair, rows []uint32) {
 }
 
 // accumulateRange is accumulate for the rows lo..hi-1, the root of a tree without subsampling.
-func (h histogram) accumulateRange(codes []uint8, grad []gpair, lo, hi int) {
+func (h histogram) accumulateRange(codes []uint8, grad []rowGrad, lo, hi int) {
 	cols := len(h)
 	n := lo + (hi-lo)&^1
 	for i := lo; i < n; i += 2 {
@@ -62,26 +66,28 @@ func (h histogram) accumulateRange(codes []uint8, grad []gpair, lo, hi int) {
 // so that its loop gets every register: inlined into the row loop, the compiler spills.
 //
 //go:noinline
-func (h histogram) add2(r0, r1 []uint8, p, q gpair) {
+func (h histogram) add2(r0, r1 []uint8, p, q rowGrad) {
+	pg, ph, qg, qh := int64(p.g), int64(p.h), int64(q.g), int64(q.h)
 	r1 = r1[:len(r0)]
 	h = h[:len(r0)]
 	for f, c := range r0 {
 		hf := &h[f]
 		e := &hf[c]
-		e.g += p.g
-		e.h += p.h
+		e.g += pg
+		e.h += ph
 		e = &hf[r1[f]]
-		e.g += q.g
-		e.h += q.h
+		e.g += qg
+		e.h += qh
 	}
 }
 
-func (h histogram) add1(r0 []uint8, p gpair) {
+func (h histogram) add1(r0 []uint8, p rowGrad) {
+	pg, ph := int64(p.g), int64(p.h)
 	h = h[:len(r0)]
 	for f, c := range r0 {
 		e := &h[f][c]
-		e.g += p.g
-		e.h += p.h
+		e.g += pg
+		e.h += ph
 	}
 }
 
@@ -130,7 +136,7 @@ func newHistBuilder(codes []uint8, cols, threads int) *histBuilder {
 }
 
 // build sets dst to the histogram of rows; rows == nil means every row in [0, n).
-func (b *histBuilder) build(dst histogram, grad []gpair, rows []uint32, n int) {
+func (b *histBuilder) build(dst histogram, grad []rowGrad, rows []uint32, n int) {
 	dst.clear()
 	if rows != nil {
 		n = len(rows)
