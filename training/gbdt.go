@@ -81,11 +81,6 @@ func TrainGBDT(ctx context.Context, train Dataset, valid *Dataset, cfg GBDTConfi
 		vs = newValidState(*valid, base, spw)
 	}
 	lg := &logLoss{y: train.Y, spw: spw, sp: sp}
-	parallelChunks(n, threads, func(_, lo, hi int) {
-		for i := lo; i < hi; i++ {
-			grad[i] = lg.gradient(i, raw[i])
-		}
-	})
 	for round := range cfg.Trees {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("train gbdt: round %d: %w", round, err)
@@ -93,20 +88,25 @@ func TrainGBDT(ctx context.Context, train Dataset, valid *Dataset, cfg GBDTConfi
 		rng := rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(round)))
 		allowed := sampleFeatures(rng, train.Cols, cfg.ColSample)
 		sample := sampleRowsBernoulli(rng, n, cfg.Subsample)
+		// A sequential pass: computing each row's gradient where its score changes would
+		// gather scores, labels and gradients in leaf order, which measured slower.
+		parallelChunks(n, threads, func(_, lo, hi int) {
+			for i := lo; i < hi; i++ {
+				grad[i] = lg.gradient(i, raw[i])
+			}
+		})
 
 		t, leaves := gr.grow(grad, sample, allowed, sp)
-		// Rows in the sample sit in their leaf's segment; the others walk the tree. Each row's
-		// gradient for the next round is computed as its score moves, in the same pass.
+		// Rows in the sample sit in their leaf's segment; the others walk the tree.
 		parallelFor(len(leaves), threads, func(i int) {
 			lf := leaves[i]
 			v := float64(t.nodes[lf.node].value)
 			for _, r := range gr.index[lf.begin:lf.end] {
 				raw[r] += v
-				grad[r] = lg.gradient(int(r), raw[r])
 			}
 		})
 		if sample != nil {
-			walkOutOfSample(&t, codes, train.Cols, sample, raw, grad, lg, threads)
+			walkOutOfSample(&t, codes, train.Cols, sample, raw, threads)
 		}
 		m.trees = append(m.trees, t)
 		if vs != nil {
@@ -238,9 +238,8 @@ func (l *logLoss) gradient(i int, raw float64) rowGrad {
 	return rowGrad{int32(math.Floor(g*l.sp.gScale + 0.5)), int32(math.Floor(h*l.sp.hScale + 0.5))}
 }
 
-// walkOutOfSample adds the tree's output to the rows left out of the sample (ascending) and
-// updates their gradients.
-func walkOutOfSample(t *tree, codes []uint8, cols int, sample []uint32, raw []float64, grad []rowGrad, lg *logLoss, threads int) {
+// walkOutOfSample adds the tree's output to the rows left out of the sample (ascending).
+func walkOutOfSample(t *tree, codes []uint8, cols int, sample []uint32, raw []float64, threads int) {
 	parallelChunks(len(raw), threads, func(_, lo, hi int) {
 		// Find the first sampled row at or after lo, then skip sampled rows as we go.
 		j := searchU32(sample, uint32(lo))
@@ -250,7 +249,6 @@ func walkOutOfSample(t *tree, codes []uint8, cols int, sample []uint32, raw []fl
 				continue
 			}
 			raw[i] += float64(t.nodes[t.leafOfCodes(codes[i*cols:(i+1)*cols])].value)
-			grad[i] = lg.gradient(i, raw[i])
 		}
 	})
 }
