@@ -116,7 +116,7 @@ func (w *worker) assetNumber(id string) int32 {
 	if id == "" {
 		return -2
 	}
-	if v, ok := w.a.snap.index[id]; ok {
+	if v, ok := w.a.snap.index.lookup(id); ok {
 		return v
 	}
 	return -1
@@ -471,12 +471,22 @@ func changeKind(v string) int32 {
 // dictionary may differ from the last batch's.
 func bind(pairs ...any) {
 	for i := 0; i+1 < len(pairs); i += 2 {
-		pairs[i].(*memo).reset(pairs[i+1].(*strCol).dictLen())
+		pairs[i].(*memo).reset(pairs[i+1].(*strCol))
+	}
+}
+
+// forget drops every memo's cache: a new table binds memos to other columns.
+func (w *worker) forget() {
+	for _, m := range []*memo{&w.mScan, &w.mAsset, &w.mState, &w.mProto, &w.mSvc, &w.mProd, &w.mTunnel, &w.mSev, &w.mChange, &w.mOS} {
+		m.forget()
 	}
 }
 
 // read streams one table into the workers' state.
 func (a *aggregator) read(ctx context.Context, table string, cols []string, batch func(w *worker, ctx context.Context, f datasets.File, rec arrow.RecordBatch) error, keep func(datasets.File) bool) error {
+	for _, w := range a.workers {
+		w.forget()
+	}
 	n, err := tableRead{table: table, columns: cols, batchRows: a.batchRows, workers: len(a.workers), keep: keep}.
 		run(ctx, a.store, func(w int, f datasets.File, rec arrow.RecordBatch) error {
 			return batch(a.workers[w], ctx, f, rec)

@@ -1,6 +1,7 @@
 package features
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -70,7 +71,8 @@ func clampPort(p int) uint16 {
 }
 
 // staticFeatures fills the exposure and asset features of a (positions below fScansSeen).
-func staticFeatures(a *riskmap.Asset, asOf time.Time, out *[fScansSeen]float32) {
+// scratch is reused between calls to hold a's internet rules.
+func staticFeatures(a *riskmap.Asset, asOf time.Time, out *[fScansSeen]float32, scratch *[]riskmap.Exposure) {
 	*out = [fScansSeen]float32{}
 	b := func(v bool) float32 {
 		if v {
@@ -78,16 +80,32 @@ func staticFeatures(a *riskmap.Asset, asOf time.Time, out *[fScansSeen]float32) 
 		}
 		return 0
 	}
+	inet := (*scratch)[:0]
+	for _, e := range a.Exposed {
+		if e.Internet() {
+			inet = append(inet, e)
+		}
+	}
+	*scratch = inet
+	// open reports whether the rules let the internet reach TCP port p.
+	open := func(p int) bool {
+		if slices.Contains(a.InternetExposedPorts, p) {
+			return true
+		}
+		for _, e := range inet {
+			if e.Covers("tcp", p) { // Covers also takes rules for every protocol
+				return true
+			}
+		}
+		return false
+	}
 	out[fHasPublicIP] = b(len(a.PublicIPs) > 0)
 	out[fPublicIPs] = float32(len(a.PublicIPs))
 	out[fIngressRules] = float32(len(a.Exposed))
+	out[fInternetRules] = float32(len(inet))
 	out[fInternetPorts] = float32(len(a.InternetExposedPorts))
 	var udp, all bool
-	for _, e := range a.Exposed {
-		if !e.Internet() {
-			continue
-		}
-		out[fInternetRules]++
+	for _, e := range inet {
 		p := protoCode(e.Proto)
 		if p == protoOther {
 			continue
@@ -105,14 +123,14 @@ func staticFeatures(a *riskmap.Asset, asOf time.Time, out *[fScansSeen]float32) 
 	out[fInternetAllPorts] = b(all)
 	out[fInternetUDP] = b(udp)
 	for _, p := range adminPorts {
-		if openToInternet(a, p) {
+		if open(p) {
 			out[fInternetAdmin]++
 		}
 	}
-	out[fInternetSSH] = b(openToInternet(a, 22))
-	out[fInternetRDP] = b(openToInternet(a, 3389))
+	out[fInternetSSH] = b(open(22))
+	out[fInternetRDP] = b(open(3389))
 	for _, p := range dataPorts {
-		if openToInternet(a, p) {
+		if open(p) {
 			out[fInternetData]++
 		}
 	}
@@ -163,21 +181,6 @@ func staticFeatures(a *riskmap.Asset, asOf time.Time, out *[fScansSeen]float32) 
 	out[fRunning] = b(strings.Contains(strings.ToLower(a.State), "running"))
 	out[fTags] = float32(len(a.Tags))
 	out[fSecurityGroups] = float32(len(a.SecurityGroups))
-}
-
-// openToInternet reports whether a's rules let the internet reach TCP port p.
-func openToInternet(a *riskmap.Asset, p int) bool {
-	for _, q := range a.InternetExposedPorts {
-		if q == p {
-			return true
-		}
-	}
-	for _, e := range a.Exposed {
-		if e.Internet() && e.Covers("tcp", p) { // Covers also takes rules for every protocol
-			return true
-		}
-	}
-	return false
 }
 
 const (

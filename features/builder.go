@@ -98,7 +98,6 @@ func Build(ctx context.Context, s *datasets.Store, opts BuildOptions, emit func(
 	if err := agg.readAll(ctx, true); err != nil {
 		return agg.stats, err
 	}
-	agg.merge()
 	if err := agg.emit(ctx, opts, emit); err != nil {
 		return agg.stats, err
 	}
@@ -140,18 +139,19 @@ func prepare(ctx context.Context, s *datasets.Store, opts BuildOptions, withInte
 // readAll streams the scan-side tables; findings and diffs only when full.
 func (a *aggregator) readAll(ctx context.Context, full bool) error {
 	type pass struct {
+		t              int
 		table, timeCol string
 		cols           []string
 		batch          func(*worker, context.Context, datasets.File, arrow.RecordBatch) error
 	}
 	passes := []pass{
-		{datasets.TableHosts, "scan_time", hostColumns, (*worker).hostBatch},
-		{datasets.TableObservations, "scan_time", obsColumns, (*worker).obsBatch},
+		{tHosts, datasets.TableHosts, "scan_time", hostColumns, (*worker).hostBatch},
+		{tObs, datasets.TableObservations, "scan_time", obsColumns, (*worker).obsBatch},
 	}
 	if full {
 		passes = append(passes,
-			pass{datasets.TableFindings, "", findColumns, (*worker).findBatch},
-			pass{datasets.TableDiffs, "scan_time", diffColumns, (*worker).diffBatch})
+			pass{tFinds, datasets.TableFindings, "", findColumns, (*worker).findBatch},
+			pass{tDiffs, datasets.TableDiffs, "scan_time", diffColumns, (*worker).diffBatch})
 	}
 	for _, p := range passes {
 		keep, err := a.skipLate(p.table, p.timeCol)
@@ -161,7 +161,9 @@ func (a *aggregator) readAll(ctx context.Context, full bool) error {
 		if err := a.read(ctx, p.table, p.cols, p.batch, keep); err != nil {
 			return err
 		}
+		a.mergeTable(p.t)
 	}
+	a.count()
 	return nil
 }
 

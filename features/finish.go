@@ -1,6 +1,7 @@
 package features
 
 import (
+	"cmp"
 	"context"
 	"slices"
 
@@ -9,15 +10,26 @@ import (
 	"github.com/riskmap/riskmap/datasets"
 )
 
-// merge folds every worker's state into the first worker's and totals the row counts.
-func (a *aggregator) merge() {
+// mergeTable folds every worker's state of one table into the first worker's, and drops
+// the others' copies, so that only one table at a time is held once per worker.
+func (a *aggregator) mergeTable(t int) {
 	base := a.workers[0]
 	for _, w := range a.workers[1:] {
-		base.obs = mergeInto(base.obs, w.obs, (*obsAgg).merge)
-		base.hosts = mergeInto(base.hosts, w.hosts, (*hostAgg).merge)
-		base.finds = mergeInto(base.finds, w.finds, (*findAgg).merge)
-		base.diffs = mergeInto(base.diffs, w.diffs, (*diffAgg).merge)
+		switch t {
+		case tHosts:
+			base.hosts, w.hosts = mergeInto(base.hosts, w.hosts, (*hostAgg).merge), nil
+		case tObs:
+			base.obs, w.obs = mergeInto(base.obs, w.obs, (*obsAgg).merge), nil
+		case tFinds:
+			base.finds, w.finds = mergeInto(base.finds, w.finds, (*findAgg).merge), nil
+		case tDiffs:
+			base.diffs, w.diffs = mergeInto(base.diffs, w.diffs, (*diffAgg).merge), nil
+		}
 	}
+}
+
+// count totals the workers' row counts into the stats.
+func (a *aggregator) count() {
 	for _, w := range a.workers {
 		for t, c := range []*Count{&a.stats.Hosts, &a.stats.Obs, &a.stats.Findings, &a.stats.Diffs} {
 			c.Used += w.rows[t] - w.late[t] - w.unjoined[t]
@@ -113,23 +125,35 @@ func (nb *neighbourhood) others(kind int, k int32) float32 {
 	return float32(nb.count[kind][k] - 1)
 }
 
-// siblings holds, per image and per group, the ports open on members in their latest scan.
+// siblings holds, per image and per group, the ports open on members in their latest
+// scan, each with the number of members that had it open, sorted by port key.
 type siblings struct {
-	image, group map[int32]map[uint32]int32
+	image, group [][]portCount // by key number
 	union        map[[2]int32]int32
+}
+
+type portCount struct {
+	key uint32 // port | proto<<16
+	n   int32
 }
 
 func portKey(p *portSeen) uint32 { return uint32(p.port) | uint32(p.proto)<<16 }
 
 func (a *aggregator) siblings() *siblings {
-	sb := &siblings{image: map[int32]map[uint32]int32{}, group: map[int32]map[uint32]int32{}, union: map[[2]int32]int32{}}
-	add := func(m map[int32]map[uint32]int32, k int32, p uint32) {
-		set := m[k]
-		if set == nil {
-			set = map[uint32]int32{}
-			m[k] = set
+	sb := &siblings{
+		image: make([][]portCount, a.snap.keys[keyImage]),
+		group: make([][]portCount, a.snap.keys[keyGroup]),
+		union: map[[2]int32]int32{},
+	}
+	// Sets are small (the ports of one image), so a linear search beats a map.
+	add := func(set []portCount, k uint32) []portCount {
+		for i := range set {
+			if set[i].key == k {
+				set[i].n++
+				return set
+			}
 		}
-		set[p]++
+		return append(set, portCount{k, 1})
 	}
 	for i := range a.snap.info {
 		info := &a.snap.info[i]
@@ -138,49 +162,65 @@ func (a *aggregator) siblings() *siblings {
 		}
 		o, h, _, _ := a.state(i)
 		now := lastScan(o, h)
-		for j := range o.ports {
-			p := &o.ports[j]
+		for p := range o.each {
 			if p.last == 0 || p.last != now {
 				continue
 			}
 			if info.image >= 0 {
-				add(sb.image, info.image, portKey(p))
+				sb.image[info.image] = add(sb.image[info.image], portKey(p))
 			}
 			if info.group >= 0 {
-				add(sb.group, info.group, portKey(p))
+				sb.group[info.group] = add(sb.group[info.group], portKey(p))
 			}
+		}
+	}
+	for _, sets := range [][][]portCount{sb.image, sb.group} {
+		for _, set := range sets {
+			slices.SortFunc(set, func(x, y portCount) int { return cmp.Compare(x.key, y.key) })
 		}
 	}
 	return sb
 }
 
+// sets returns the port sets of an asset's image and group (nil where it has none).
+func (sb *siblings) sets(info *assetInfo) (img, grp []portCount) {
+	if info.image >= 0 {
+		img = sb.image[info.image]
+	}
+	if info.group >= 0 {
+		grp = sb.group[info.group]
+	}
+	return img, grp
+}
+
+func contains(set []portCount, k uint32) bool {
+	_, ok := slices.BinarySearchFunc(set, k, func(p portCount, k uint32) int { return cmp.Compare(p.key, k) })
+	return ok
+}
+
 // predicted counts the ports open on asset i's siblings that i was never seen to open.
 func (sb *siblings) predicted(info *assetInfo, o *obsAgg) int {
-	img, grp := sb.image[info.image], sb.group[info.group]
-	if img == nil && grp == nil {
+	img, grp := sb.sets(info)
+	if len(img) == 0 && len(grp) == 0 {
 		return 0
 	}
 	pair := [2]int32{info.image, info.group}
 	union, ok := sb.union[pair]
 	if !ok {
 		union = int32(len(img))
-		for p := range grp {
-			if _, dup := img[p]; !dup {
+		for _, p := range grp {
+			if !contains(img, p.key) {
 				union++
 			}
 		}
 		sb.union[pair] = union
 	}
 	n := int(union)
-	for j := range o.ports {
-		p := &o.ports[j]
+	for p := range o.each {
 		if p.last == 0 {
 			continue
 		}
-		k := portKey(p)
-		_, inImg := img[k]
-		_, inGrp := grp[k]
-		if inImg || inGrp {
+		if k := portKey(p); contains(img, k) || contains(grp, k) {
 			n--
 		}
 	}
@@ -209,20 +249,31 @@ func (a *aggregator) emit(ctx context.Context, opts BuildOptions, emit func(arro
 	var row [numFeatures]float32
 	var cves []int32
 	batch := opts.batchRows()
+	// rows are computed into columns and appended a column at a time
+	colBuf := make([][]float32, numFeatures)
+	for k := range colBuf {
+		colBuf[k] = make([]float32, 0, min(batch, n))
+	}
 	for start := 0; start < n; start += batch {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		end := min(start+batch, n)
 		b.Reserve(end - start)
+		for k := range colBuf {
+			colBuf[k] = colBuf[k][:0]
+		}
 		for i := start; i < end; i++ {
 			cves = a.row(i, &row, nb, sb, cves)
 			ids.Append(a.snap.ids[i])
 			asOf.Append(ts)
 			ver.Append(Version)
-			for k := range cols {
-				cols[k].Append(row[k])
+			for k, v := range row {
+				colBuf[k] = append(colBuf[k], v)
 			}
+		}
+		for k := range cols {
+			cols[k].AppendValues(colBuf[k], nil)
 		}
 		rec := b.NewRecordBatch()
 		err := emit(rec)
@@ -260,8 +311,7 @@ func (a *aggregator) row(i int, out *[numFeatures]float32, nb *neighbourhood, sb
 	out[fOpenPeak] = float32(o.peakOpen())
 	cves = cves[:0]
 	var versioned, unscanned float32
-	for j := range o.ports {
-		p := &o.ports[j]
+	for p := range o.each {
 		if p.last == 0 {
 			continue
 		}
@@ -353,8 +403,8 @@ func internetReaches(info *assetInfo, p *portSeen) bool {
 
 // reported reports whether any observation, in any state, named port p on the asset.
 func reported(o *obsAgg, p uint16) bool {
-	for j := range o.ports {
-		if o.ports[j].port == p {
+	for q := range o.each {
+		if q.port == p {
 			return true
 		}
 	}

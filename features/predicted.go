@@ -38,7 +38,6 @@ func PredictedPorts(ctx context.Context, s *datasets.Store, asOf time.Time) (map
 	if err := agg.readAll(ctx, false); err != nil {
 		return nil, err
 	}
-	agg.merge()
 	sb := agg.siblings()
 	out := map[string][]int{}
 	type ranked struct {
@@ -55,8 +54,8 @@ func PredictedPorts(ctx context.Context, s *datasets.Store, asOf time.Time) (map
 		info := &agg.snap.info[i]
 		o, _, _, _ := agg.state(i)
 		set := map[int]bool{}
-		for j := range o.ports {
-			if p := &o.ports[j]; p.last != 0 && p.proto == protoTCP && len(set) < MaxPredicted {
+		for p := range o.each {
+			if p.last != 0 && p.proto == protoTCP && len(set) < MaxPredicted {
 				set[int(p.port)] = true
 			}
 		}
@@ -74,10 +73,11 @@ func PredictedPorts(ctx context.Context, s *datasets.Store, asOf time.Time) (map
 		}
 		sib = sib[:0]
 		counts := map[int]int32{}
-		for _, m := range []map[uint32]int32{sb.image[info.image], sb.group[info.group]} {
-			for k, c := range m {
-				if uint8(k>>16) == protoTCP {
-					counts[int(k&0xffff)] += c
+		img, grp := sb.sets(info)
+		for _, set := range [][]portCount{img, grp} {
+			for _, p := range set {
+				if uint8(p.key>>16) == protoTCP {
+					counts[int(p.key&0xffff)] += p.n
 				}
 			}
 		}

@@ -1,6 +1,7 @@
 package features
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sort"
@@ -19,6 +20,10 @@ import (
 // Unlike datasets.Store.Scan it reads string columns as dictionaries (the Parquet files are
 // dictionary-encoded, so a batch hands over int32 indices instead of copying every string)
 // and reads files in parallel, each file by one worker from start to end.
+//
+// Identifier columns (plainColumns) are the exception: nearly every value is distinct, so
+// a dictionary would only make pqarrow hash every value into its own memo table; they are
+// read plain, and a caller's memo catches the runs they come in.
 type tableRead struct {
 	table     string
 	columns   []string
@@ -26,6 +31,9 @@ type tableRead struct {
 	workers   int
 	keep      func(datasets.File) bool // nil keeps every file
 }
+
+// plainColumns are the identifier columns read without a dictionary.
+var plainColumns = map[string]bool{"asset_id": true, "ip": true}
 
 // run calls fn with every record batch of every kept file. Each worker (0..workers-1) reads
 // its share of the files in file order, so fn is never called concurrently with the same
@@ -124,6 +132,9 @@ func (r tableRead) file(ctx context.Context, mem memory.Allocator, f datasets.Fi
 	for _, c := range r.columns {
 		want[c] = true
 	}
+	if want["ip"] && want["asset_id"] && joinedByID(pf) {
+		delete(want, "ip")
+	}
 	// GetRecordReader takes leaf (Parquet column) indices, not Arrow field indices: a
 	// nested field such as exposed has several leaves.
 	sc := pf.MetaData().Schema
@@ -138,12 +149,12 @@ func (r tableRead) file(ctx context.Context, mem memory.Allocator, f datasets.Fi
 		cols = append(cols, i)
 		found[path[0]] = true
 		// Strings inside structs stay plain: pqarrow cannot read them as dictionaries.
-		if col.PhysicalType() == parquet.Types.ByteArray && len(path) <= 3 {
+		if col.PhysicalType() == parquet.Types.ByteArray && len(path) <= 3 && !plainColumns[path[0]] {
 			props.SetReadDict(i, true)
 		}
 	}
 	for _, name := range r.columns {
-		if !found[name] {
+		if !found[name] && want[name] {
 			return fmt.Errorf("read %s: no column %q (table %s)", f.Path, name, r.table)
 		}
 	}
@@ -167,6 +178,14 @@ func (r tableRead) file(ctx context.Context, mem memory.Allocator, f datasets.Fi
 	return nil
 }
 
+// joinedByID reports whether the footer proves that every row of the file has an
+// asset_id: then rows never join by address, and the ip column is not read at all (columns
+// then hands over nil for it, which newStrCol reads as empty).
+func joinedByID(pf *file.Reader) bool {
+	lo, _, ok := strRange(pf.MetaData(), "asset_id")
+	return ok && lo != ""
+}
+
 // strCol reads a string column whether the reader handed it over plain or as a dictionary.
 type strCol struct {
 	plain *array.String
@@ -177,6 +196,8 @@ type strCol struct {
 
 func newStrCol(a arrow.Array) (strCol, error) {
 	switch a := a.(type) {
+	case nil:
+		return strCol{}, nil // a column the reader left out: every value reads ""
 	case *array.String:
 		return strCol{plain: a, nulls: a}, nil
 	case *array.Dictionary:
@@ -204,7 +225,7 @@ func newStrCol(a arrow.Array) (strCol, error) {
 // value is row i's string, "" for null. The string aliases Arrow memory: clone it to keep it
 // past the batch.
 func (c *strCol) value(i int) string {
-	if c.nulls.IsNull(i) {
+	if c.nulls == nil || c.nulls.IsNull(i) {
 		return ""
 	}
 	if c.plain != nil {
@@ -219,7 +240,7 @@ func (c *strCol) value(i int) string {
 // key is a small integer that is equal for equal values within one batch: the dictionary
 // index, or -1 for plain columns (whose callers then compare values).
 func (c *strCol) key(i int) int32 {
-	if c.plain != nil || c.dict == nil || c.nulls.IsNull(i) {
+	if c.plain != nil || c.dict == nil || c.nulls == nil || c.nulls.IsNull(i) {
 		return -1
 	}
 	return c.ind[i]
@@ -233,9 +254,11 @@ func (c *strCol) dictLen() int {
 	return c.dict.Len()
 }
 
-// memo caches a per-batch mapping from dictionary index to an int32 result, so that a
-// value is looked up once per batch however many rows repeat it. For a plain column it
-// remembers the last value only, which still catches runs (a host's ports share its ids).
+// memo caches a mapping from dictionary index to an int32 result, so that a value is
+// looked up once however many rows repeat it. The cache lives as long as the dictionary:
+// pqarrow hands every batch of a row group a fresh copy of the same dictionary, which reset
+// recognises. For a plain column it remembers the last value only, which still catches
+// runs (a host's ports share its ids).
 type memo struct {
 	val     []int32
 	gen     []uint32
@@ -243,11 +266,21 @@ type memo struct {
 	last    string // aliases the batch; valid while hasLast
 	lastVal int32
 	hasLast bool
+
+	// the dictionary the cache is for, copied: the batch's own buffers are gone by the
+	// time the next batch arrives
+	dictOff  []int32
+	dictData []byte
+	hasDict  bool
 }
 
-// reset starts a new batch whose dictionary has n entries.
-func (m *memo) reset(n int) {
+// reset prepares the memo for a new batch of column c.
+func (m *memo) reset(c *strCol) {
 	m.hasLast, m.last = false, ""
+	if c.dict != nil && m.hasDict && m.sameDict(c.dict) {
+		return
+	}
+	n := c.dictLen()
 	if n > len(m.val) {
 		m.val = make([]int32, n)
 		m.gen = make([]uint32, n)
@@ -258,6 +291,31 @@ func (m *memo) reset(n int) {
 		clear(m.gen)
 		m.cur = 1
 	}
+	m.hasDict = c.dict != nil
+	if m.hasDict {
+		off := c.dict.ValueOffsets()
+		m.dictOff = m.dictOff[:0]
+		for _, o := range off {
+			m.dictOff = append(m.dictOff, o-off[0])
+		}
+		m.dictData = append(m.dictData[:0], c.dict.ValueBytes()...)
+	}
+}
+
+// forget drops the cache, for a memo about to serve another column or function.
+func (m *memo) forget() { m.hasDict = false }
+
+func (m *memo) sameDict(d *array.String) bool {
+	off := d.ValueOffsets()
+	if len(off) != len(m.dictOff) || !bytes.Equal(d.ValueBytes(), m.dictData) {
+		return false
+	}
+	for i, o := range off {
+		if o-off[0] != m.dictOff[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // get returns the cached result for row i of c, computing it with f on a miss.
@@ -286,6 +344,9 @@ func columns(rec arrow.RecordBatch, names ...string) ([]arrow.Array, error) {
 	sc := rec.Schema()
 	for i, n := range names {
 		idx := sc.FieldIndices(n)
+		if len(idx) == 0 && n == "ip" {
+			continue // left out by joinedByID
+		}
 		if len(idx) == 0 {
 			return nil, fmt.Errorf("column %q missing", n)
 		}

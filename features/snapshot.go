@@ -20,7 +20,7 @@ type snapKey struct{ provider, account string }
 // were read from, so that every build emits them in the same order.
 type snapshot struct {
 	ids    []string
-	index  map[string]int32
+	index  *idIndex
 	info   []assetInfo
 	keys   [4]int // interned images, groups, subnets, security groups
 	chosen map[snapKey]int64
@@ -39,12 +39,11 @@ const (
 	keySG
 )
 
-// decoded is one asset row before its keys are interned.
+// decoded is one asset row. Its keys (image, group, subnet, security groups) carry the
+// numbers of the worker that read it, until intern renumbers them.
 type decoded struct {
-	id                   string
-	image, group, subnet string
-	sgs                  []string
-	info                 assetInfo
+	id   string
+	info assetInfo
 }
 
 // loadSnapshot reads the inventory as of asOf. It reads the assets table twice: the
@@ -100,7 +99,7 @@ func loadSnapshot(ctx context.Context, s *datasets.Store, asOf time.Time, worker
 	if err != nil {
 		return nil, fmt.Errorf("assets: %w", err)
 	}
-	snap := &snapshot{index: map[string]int32{}, chosen: map[snapKey]int64{}}
+	snap := &snapshot{chosen: map[snapKey]int64{}}
 	holds := map[string][]pair{}
 	for _, m := range perWorker {
 		for path, set := range m {
@@ -129,81 +128,142 @@ func loadSnapshot(ctx context.Context, s *datasets.Store, asOf time.Time, worker
 			snap.files = append(snap.files, f)
 		}
 	}
-	rows, err := snap.decode(ctx, s, asOf, workers, batchRows, keep)
+	rows, tables, err := snap.decode(ctx, s, asOf, workers, batchRows, keep)
 	if err != nil {
 		return nil, err
 	}
-	snap.intern(rows)
+	snap.intern(rows, tables)
 	return snap, nil
 }
 
+// fileRows are the chosen rows of one file, decoded by one worker.
+type fileRows struct {
+	worker int
+	rows   []decoded
+}
+
+// keyTable numbers the key names (images, groups, subnets, security groups) that one worker
+// meets, so that a name is copied out of Arrow memory once, not once per asset.
+type keyTable struct {
+	ids   [4]map[string]int32
+	names [4][]string
+}
+
+func (k *keyTable) id(kind int, name string) int32 {
+	if name == "" {
+		return -1
+	}
+	if k.ids[kind] == nil {
+		k.ids[kind] = map[string]int32{}
+	}
+	if v, ok := k.ids[kind][name]; ok {
+		return v
+	}
+	name = strings.Clone(name)
+	v := int32(len(k.names[kind]))
+	k.ids[kind][name] = v
+	k.names[kind] = append(k.names[kind], name)
+	return v
+}
+
 // decode reads the chosen rows of the kept files, each file's rows in order.
-func (snap *snapshot) decode(ctx context.Context, s *datasets.Store, asOf time.Time, workers, batchRows int, keep func(datasets.File) bool) (map[string][]decoded, error) {
+func (snap *snapshot) decode(ctx context.Context, s *datasets.Store, asOf time.Time, workers, batchRows int, keep func(datasets.File) bool) (map[string]*fileRows, []keyTable, error) {
 	var mu sync.Mutex
-	out := map[string][]decoded{}
+	out := map[string]*fileRows{}
 	scratch := make([]assetRows, max(workers, 1))
+	tables := make([]keyTable, max(workers, 1))
 	_, err := tableRead{table: datasets.TableAssets, columns: assetColumns, batchRows: batchRows, workers: workers, keep: keep}.
 		run(ctx, s, func(w int, f datasets.File, rec arrow.RecordBatch) error {
 			r := &scratch[w]
 			if err := r.bind(rec); err != nil {
 				return fmt.Errorf("%s: %w", f.Path, err)
 			}
-			var got []decoded
+			mu.Lock()
+			fr := out[f.Path]
+			if fr == nil {
+				fr = &fileRows{worker: w}
+				out[f.Path] = fr
+			}
+			mu.Unlock()
+			// only worker w appends to fr: a file is read by one worker
 			for i := 0; i < int(rec.NumRows()); i++ {
 				t, ok := r.snap.at(i)
 				if !ok || snap.chosen[snapKey{r.provider.value(i), r.account.value(i)}] != t {
 					continue
 				}
-				got = append(got, r.row(i, asOf))
+				fr.rows = append(fr.rows, decoded{})
+				r.row(i, asOf, &tables[w], &fr.rows[len(fr.rows)-1])
 			}
-			mu.Lock()
-			out[f.Path] = append(out[f.Path], got...)
-			mu.Unlock()
 			return nil
 		})
 	if err != nil {
-		return nil, fmt.Errorf("assets: %w", err)
+		return nil, nil, fmt.Errorf("assets: %w", err)
 	}
-	return out, nil
+	return out, tables, nil
 }
 
-// intern numbers the assets and their keys in file order. An asset listed twice keeps its
+// intern numbers the assets in file order, and their keys. An asset listed twice keeps its
 // first row.
-func (snap *snapshot) intern(rows map[string][]decoded) {
-	var tables [4]map[string]int32
-	for i := range tables {
-		tables[i] = map[string]int32{}
+func (snap *snapshot) intern(files map[string]*fileRows, tables []keyTable) {
+	total := 0
+	for _, fr := range files {
+		total += len(fr.rows)
 	}
-	id := func(kind int, name string) int32 {
-		if name == "" {
+	snap.index = newIDIndex(total)
+	snap.ids = make([]string, 0, total)
+	snap.info = make([]assetInfo, 0, total)
+	var global [4]map[string]int32
+	for k := range global {
+		global[k] = map[string]int32{}
+	}
+	// remap[w][kind][local] is the snapshot's number of a worker's key, -1 until met
+	remap := make([][4][]int32, len(tables))
+	for w := range tables {
+		for k := range remap[w] {
+			remap[w][k] = make([]int32, len(tables[w].names[k]))
+			for i := range remap[w][k] {
+				remap[w][k][i] = -1
+			}
+		}
+	}
+	key := func(w, kind int, local int32) int32 {
+		if local < 0 {
 			return -1
 		}
-		if v, ok := tables[kind][name]; ok {
-			return v
+		if g := remap[w][kind][local]; g >= 0 {
+			return g
 		}
-		v := int32(len(tables[kind]))
-		tables[kind][name] = v
-		return v
+		name := tables[w].names[kind][local]
+		g, ok := global[kind][name]
+		if !ok {
+			g = int32(len(global[kind]))
+			global[kind][name] = g
+		}
+		remap[w][kind][local] = g
+		return g
 	}
 	for _, f := range snap.files {
-		for _, d := range rows[f.Path] {
-			if _, dup := snap.index[d.id]; dup {
+		fr := files[f.Path]
+		if fr == nil {
+			continue
+		}
+		for j := range fr.rows {
+			d := &fr.rows[j]
+			if _, added := snap.index.insert(d.id, int32(len(snap.ids))); !added {
 				continue
 			}
-			snap.index[d.id] = int32(len(snap.ids))
 			snap.ids = append(snap.ids, d.id)
-			info := d.info
-			info.image, info.group, info.subnet = id(keyImage, d.image), id(keyGroup, d.group), id(keySubnet, d.subnet)
-			for _, sg := range d.sgs {
-				if v := id(keySG, sg); v >= 0 {
-					info.sgs = append(info.sgs, v)
-				}
+			info := &d.info
+			info.image, info.group, info.subnet = key(fr.worker, keyImage, info.image), key(fr.worker, keyGroup, info.group), key(fr.worker, keySubnet, info.subnet)
+			for i, sg := range info.sgs {
+				info.sgs[i] = key(fr.worker, keySG, sg)
 			}
-			snap.info = append(snap.info, info)
+			snap.info = append(snap.info, *info)
 		}
+		fr.rows = nil // let the collector have them
 	}
-	for i := range tables {
-		snap.keys[i] = len(tables[i])
+	for k := range global {
+		snap.keys[k] = len(global[k])
 	}
 }
 
@@ -228,6 +288,7 @@ type assetRows struct {
 	inet                                                     listCol
 	inetPorts                                                []int32
 	a                                                        riskmap.Asset
+	inetRules                                                []riskmap.Exposure // scratch for staticFeatures
 }
 
 func (r *assetRows) bind(rec arrow.RecordBatch) error {
@@ -302,8 +363,9 @@ func (r *assetRows) bind(rec arrow.RecordBatch) error {
 	return nil
 }
 
-// row decodes row i and computes its static features. The strings it keeps are copies.
-func (r *assetRows) row(i int, asOf time.Time) decoded {
+// row decodes row i into d and computes its static features. The id is copied out of Arrow
+// memory; key names go through keys.
+func (r *assetRows) row(i int, asOf time.Time, keys *keyTable, d *decoded) {
 	a := &r.a
 	a.ID, a.Kind, a.State, a.OSFamily = r.id.value(i), r.kind.value(i), r.state.value(i), r.osFamily.value(i)
 	a.SecurityGroups = a.SecurityGroups[:0]
@@ -338,31 +400,37 @@ func (r *assetRows) row(i int, asOf time.Time) decoded {
 		a.InternetExposedPorts = append(a.InternetExposedPorts, int(r.inetPorts[j]))
 	}
 
-	d := decoded{
-		id:     strings.Clone(a.ID),
-		image:  strings.Clone(r.image.value(i)),
-		group:  strings.Clone(r.group.value(i)),
-		subnet: strings.Clone(r.subnet.value(i)),
-	}
+	d.id = strings.Clone(a.ID)
+	info := &d.info
+	info.image = keys.id(keyImage, r.image.value(i))
+	info.group = keys.id(keyGroup, r.group.value(i))
+	info.subnet = keys.id(keySubnet, r.subnet.value(i))
 	for _, sg := range a.SecurityGroups {
-		d.sgs = append(d.sgs, strings.Clone(sg))
+		if v := keys.id(keySG, sg); v >= 0 {
+			info.sgs = append(info.sgs, v)
+		}
 	}
-	staticFeatures(a, asOf, &d.info.static)
-	d.info.os = osFamily(a.OSFamily)
-	for _, x := range a.Exposed {
-		d.info.rules = append(d.info.rules, rule{lo: clampPort(x.FromPort), hi: clampPort(x.ToPort), proto: protoCode(x.Proto), internet: x.Internet()})
+	staticFeatures(a, asOf, &info.static, &r.inetRules)
+	info.os = osFamily(a.OSFamily)
+	if len(a.Exposed) > 0 {
+		info.rules = make([]rule, 0, len(a.Exposed))
+		for _, x := range a.Exposed {
+			info.rules = append(info.rules, rule{lo: clampPort(x.FromPort), hi: clampPort(x.ToPort), proto: protoCode(x.Proto), internet: x.Internet()})
+		}
 	}
-	for _, p := range a.InternetExposedPorts {
-		d.info.inet = append(d.info.inet, clampPort(p))
+	if len(a.InternetExposedPorts) > 0 {
+		info.inet = make([]uint16, 0, len(a.InternetExposedPorts))
+		for _, p := range a.InternetExposedPorts {
+			info.inet = append(info.inet, clampPort(p))
+		}
 	}
-	return d
 }
 
 // asset returns the index of the asset an observed row belongs to: by its asset_id when
 // set, else by its address in the snapshot. -1 means no asset of the snapshot.
 func (snap *snapshot) asset(id, ip string) int32 {
 	if id != "" {
-		if v, ok := snap.index[id]; ok {
+		if v, ok := snap.index.lookup(id); ok {
 			return v
 		}
 		return -1
@@ -409,7 +477,7 @@ func (snap *snapshot) loadIPs(ctx context.Context, s *datasets.Store, batchRows 
 					if !ok || snap.chosen[snapKey{prov.value(i), acct.value(i)}] != t {
 						continue
 					}
-					a, ok := snap.index[id.value(i)]
+					a, ok := snap.index.lookup(id.value(i))
 					if !ok {
 						continue
 					}

@@ -23,24 +23,55 @@ const (
 	infoVersioned = 0x40
 )
 
+// inlinePorts is how many ports an obsAgg holds without a heap allocation: most hosts show
+// a handful, and a million small slices would cost the collector more than they hold.
+const inlinePorts = 4
+
 // obsAgg aggregates observations.
 type obsAgg struct {
-	ports   []portSeen
-	now     int64  // time key of the latest scan with an observation of the asset
-	runScan int32  // scan number + 1 of the current run of rows, 0 before the first
+	inline  [inlinePorts]portSeen
+	more    []portSeen // the ports beyond the inline ones
+	nInline uint8
 	runOpen uint16 // open rows in the current run
 	peak    uint16 // most open rows in a finished run
 	scans   uint16 // runs, that is scans with observations of the asset
+	runScan int32  // scan number + 1 of the current run of rows, 0 before the first
+	now     int64  // time key of the latest scan with an observation of the asset
 }
 
-func (a *obsAgg) port(port uint16, proto uint8) *portSeen {
-	for i := range a.ports {
-		if a.ports[i].port == port && a.ports[i].proto == proto {
-			return &a.ports[i]
+// each calls yield with every port the observations named; for p := range o.each.
+func (a *obsAgg) each(yield func(*portSeen) bool) {
+	for i := 0; i < int(a.nInline); i++ {
+		if !yield(&a.inline[i]) {
+			return
 		}
 	}
-	a.ports = append(a.ports, portSeen{port: port, proto: proto, match: -1})
-	return &a.ports[len(a.ports)-1]
+	for i := range a.more {
+		if !yield(&a.more[i]) {
+			return
+		}
+	}
+}
+
+// port returns the entry of port/proto, adding it when new.
+func (a *obsAgg) port(port uint16, proto uint8) *portSeen {
+	for i := 0; i < int(a.nInline); i++ {
+		if p := &a.inline[i]; p.port == port && p.proto == proto {
+			return p
+		}
+	}
+	for i := range a.more {
+		if p := &a.more[i]; p.port == port && p.proto == proto {
+			return p
+		}
+	}
+	if a.nInline < inlinePorts {
+		a.inline[a.nInline] = portSeen{port: port, proto: proto, match: -1}
+		a.nInline++
+		return &a.inline[a.nInline-1]
+	}
+	a.more = append(a.more, portSeen{port: port, proto: proto, match: -1})
+	return &a.more[len(a.more)-1]
 }
 
 // merge folds b (another worker's state of the same asset) into a. A run that both workers
@@ -62,7 +93,7 @@ func (a *obsAgg) merge(b *obsAgg) {
 		a.scans += b.scans
 	}
 	a.now = max(a.now, b.now)
-	for _, p := range b.ports {
+	for p := range b.each {
 		q := a.port(p.port, p.proto)
 		if p.last > q.last {
 			q.last, q.match, q.info = p.last, p.match, p.info
