@@ -89,6 +89,7 @@ func TestCycleOnLab(t *testing.T) {
 	cfg.Inventory = []engine.InventorySource{{Provider: "aws", Paths: []string{inv}}}
 	cfg.Planner.Budget = 24 * 1000
 	cfg.Planner.MinRescan = nil
+	cfg.Runner = engine.LabRunner(cfg.Runner)
 	cfg.Schedule.RetrainEvery = 0
 	cfg.Alerts.Webhook = "http://" + ln.Addr().String() + "/hook"
 	cfg.Alerts.MinAnomaly = 0

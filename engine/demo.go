@@ -115,8 +115,7 @@ func Demo(ctx context.Context, opts DemoOptions) (*DemoSummary, error) {
 	}
 	cfg.Planner.Budget = opts.Budget
 	cfg.Planner.MinRescan = nil
-	cfg.Runner.Parallel = 2
-	cfg.Runner.HostTimeout = 2 * time.Minute
+	cfg.Runner = LabRunner(cfg.Runner)
 	if err := WriteConfig(opts.Dir, cfg); err != nil {
 		return nil, err
 	}
@@ -275,4 +274,14 @@ func writeJSON(path string, v any) error {
 		return err
 	}
 	return os.WriteFile(path, b, 0o644)
+}
+
+// LabRunner tunes the runner for a lab on loopback: the default rate (300 packets/s, for
+// real networks and their rate limits) would make a 200-host lab take many minutes, while
+// loopback carries tens of thousands of packets a second without loss.
+func LabRunner(r scanner.RunnerConfig) scanner.RunnerConfig {
+	r.Rate = scanner.RateConfig{Initial: 20000, Min: 1000, Max: 50000, Step: 5000, Decrease: 0.5, NoResponseShare: r.Rate.NoResponseShare}
+	r.Parallel = 4
+	r.HostTimeout = 2 * time.Minute
+	return r
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"strings"
 
 	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/datasets"
@@ -114,35 +115,71 @@ func (in *Ingester) diffs(ctx context.Context, sc riskmap.Scan, hosts []riskmap.
 		if !ok {
 			continue
 		}
-		bs, err := in.snapshot(ctx, h, base.ID)
+		after := baseline.Snapshot{Scan: sc, Hosts: []riskmap.Host{host}, Observations: byIP[host.IP], Coverage: cov}
+		changes, err := in.hostDiff(ctx, h, base, host, after)
 		if err != nil {
 			return nil, err
 		}
-		before := baseline.Snapshot{Scan: bs.Scan, Coverage: bs.Coverage}
-		for _, bh := range bs.Hosts {
-			if hostKey(bh.AssetID, bh.IP) == hostKey(host.AssetID, host.IP) {
-				before.Hosts = append(before.Hosts, bh)
-				ip := bh.IP
-				for _, o := range bs.Observations {
-					if o.IP == ip {
-						before.Observations = append(before.Observations, o)
+		// A scan without version detection (-sV) only guesses service names from the port
+		// number and knows no product or version, so its comparison covers port states only.
+		// When this scan has -sV and its baseline has not, services and versions are
+		// compared with the latest -sV scan of the asset instead.
+		if versionScan(sc.Args) && !versionScan(base.Args) {
+			var vcands []baseline.Candidate
+			for _, c := range cands {
+				if versionScan(c.Scan.Args) {
+					vcands = append(vcands, c)
+				}
+			}
+			if vbase, ok := baseline.AutoBaseline(current, vcands); ok {
+				vchanges, err := in.hostDiff(ctx, h, vbase, host, after)
+				if err != nil {
+					return nil, err
+				}
+				for _, d := range vchanges {
+					switch d.Change {
+					case riskmap.ChangeServiceChanged, riskmap.ChangeVersionChanged, riskmap.ChangeCPEChanged, riskmap.ChangeOSChanged:
+						changes = append(changes, d)
 					}
 				}
 			}
 		}
-		// Compare under the current address: an asset keeps its history when its IP moves.
-		for i := range before.Hosts {
-			before.Hosts[i].IP = host.IP
+		out = append(out, changes...)
+	}
+	return out, nil
+}
+
+// hostDiff compares one host of the current scan with its state in the baseline scan base.
+func (in *Ingester) hostDiff(ctx context.Context, h *history, base riskmap.Scan, host riskmap.Host, after baseline.Snapshot) ([]riskmap.Diff, error) {
+	bs, err := in.snapshot(ctx, h, base.ID)
+	if err != nil {
+		return nil, err
+	}
+	key := hostKey(host.AssetID, host.IP)
+	before := baseline.Snapshot{Scan: bs.Scan, Coverage: bs.Coverage}
+	for _, bh := range bs.Hosts {
+		if hostKey(bh.AssetID, bh.IP) != key {
+			continue
 		}
-		for i := range before.Observations {
-			before.Observations[i].IP = host.IP
+		ip := bh.IP
+		bh.IP = host.IP // an asset keeps its history when its address moves
+		before.Hosts = append(before.Hosts, bh)
+		for _, o := range bs.Observations {
+			if o.IP == ip {
+				o.IP = host.IP
+				before.Observations = append(before.Observations, o)
+			}
 		}
-		after := baseline.Snapshot{Scan: sc, Hosts: []riskmap.Host{host}, Observations: byIP[host.IP], Coverage: cov}
-		for _, d := range baseline.Diff(before, after) {
-			d.AssetID = host.AssetID
-			d.ScanID, d.BaselineScanID, d.ScanTime = sc.ID, base.ID, sc.Started
-			out = append(out, d)
-		}
+	}
+	if !versionScan(after.Scan.Args) || !versionScan(base.Args) {
+		before.Observations = portStatesOnly(before.Observations)
+		after.Observations = portStatesOnly(after.Observations)
+	}
+	var out []riskmap.Diff
+	for _, d := range baseline.Diff(before, after) {
+		d.AssetID = host.AssetID
+		d.ScanID, d.BaselineScanID, d.ScanTime = after.Scan.ID, base.ID, after.Scan.Started
+		out = append(out, d)
 	}
 	return out, nil
 }
@@ -154,4 +191,23 @@ func (h *history) remember(sc riskmap.Scan, hosts []riskmap.Host) {
 		k := hostKey(x.AssetID, x.IP)
 		h.byHost[k] = append(h.byHost[k], sc.ID)
 	}
+}
+
+// versionScan reports whether nmap's arguments asked for version detection.
+func versionScan(args string) bool {
+	for _, a := range strings.Fields(args) {
+		if a == "-sV" || a == "-A" || strings.HasPrefix(a, "--version-") {
+			return true
+		}
+	}
+	return false
+}
+
+// portStatesOnly keeps what every scan knows of a port: its number, protocol and state.
+func portStatesOnly(obs []riskmap.Observation) []riskmap.Observation {
+	out := make([]riskmap.Observation, len(obs))
+	for i, o := range obs {
+		out[i] = riskmap.Observation{ScanID: o.ScanID, ScanTime: o.ScanTime, IP: o.IP, AssetID: o.AssetID, Port: o.Port, Proto: o.Proto, State: o.State, Reason: o.Reason}
+	}
+	return out
 }

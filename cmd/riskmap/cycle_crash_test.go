@@ -53,6 +53,7 @@ func TestCycleSurvivesSIGKILL(t *testing.T) {
 	cfg.Inventory = []engine.InventorySource{{Provider: "aws", Paths: []string{inv}}}
 	cfg.Planner.Budget = 16 * 150 // light tiers only: the test is about crashes, not depth
 	cfg.Planner.MinRescan = nil
+	cfg.Runner = engine.LabRunner(cfg.Runner)
 	cfg.Schedule.RetrainEvery = 0
 	if err := engine.WriteConfig(ws, cfg); err != nil {
 		t.Fatal(err)
