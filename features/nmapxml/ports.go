@@ -314,6 +314,9 @@ func (p *parser) structured(id string) (string, error) {
 				}
 				p.sbuf = b[:0]
 				out := p.newString(bytes.TrimRight(b, "\n"))
+				if len(out) > limit {
+					out, cut = fit(out, limit), true
+				}
 				if cut {
 					p.warn(lx.start, "structured output of script %s is over %d bytes, cut", id, limit)
 					out += TruncationMarker
@@ -379,7 +382,7 @@ func (p *parser) text(elem string, limit int) (string, error) {
 			if cut {
 				p.warn(lx.start, "text of <%s> is over %d bytes, cut", elem, limit)
 			}
-			return p.str(bytes.TrimSpace(b)), nil
+			return fit(p.str(bytes.TrimSpace(b)), limit), nil
 		}
 	}
 }

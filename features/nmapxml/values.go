@@ -86,42 +86,64 @@ func (p *parser) attr(a attr, elem string) (string, error) { return p.value(a, e
 func (p *parser) unique(a attr, elem string) (string, error) { return p.value(a, elem, false) }
 
 func (p *parser) value(a attr, elem string, intern bool) (string, error) {
-	if len(a.val) <= p.opts.MaxAttrBytes && plain(a.val, &attrWork) {
-		if !intern {
-			return p.newString(a.val), nil
-		}
-		return p.str(a.val), nil
-	}
-	out, cut, derr := decode(p.scratch[:0], a.val, p.opts.MaxAttrBytes, true)
-	p.scratch = out[:0]
-	if derr != nil {
-		return "", p.badValue(a, elem, derr)
+	limit := p.opts.MaxAttrBytes
+	s, cut, err := p.decoded(a, elem, limit, intern)
+	if err != nil {
+		return "", err
 	}
 	if cut {
-		p.warn(p.valueOff(a.val), "attribute %s of <%s> is %d bytes, cut to %d", a.name, elem, len(a.val), p.opts.MaxAttrBytes)
+		p.warn(p.valueOff(a.val), "attribute %s of <%s> is %d bytes, cut to %d", a.name, elem, len(a.val), limit)
 	}
-	if !intern {
-		return p.newString(out), nil
-	}
-	return p.str(out), nil
+	return s, nil
 }
 
 // scriptOutput decodes an NSE output attribute, cut to MaxScriptBytes with TruncationMarker.
 func (p *parser) scriptOutput(a attr, id string) (string, error) {
 	limit := p.opts.MaxScriptBytes
-	if len(a.val) <= limit && plain(a.val, &attrWork) {
-		return p.str(a.val), nil
-	}
-	out, cut, derr := decode(p.scratch[:0], a.val, limit, true)
-	p.scratch = out[:0]
-	if derr != nil {
-		return "", p.badValue(a, "script", derr)
+	s, cut, err := p.decoded(a, "script", limit, true)
+	if err != nil {
+		return "", err
 	}
 	if cut {
 		p.warn(p.valueOff(a.val), "output of script %s is %d bytes, cut to %d", id, len(a.val), limit)
-		return p.newString(out) + TruncationMarker, nil
+		s += TruncationMarker
 	}
-	return p.str(out), nil
+	return s, nil
+}
+
+// decoded returns attribute a decoded and at most limit bytes long, and whether it was cut.
+func (p *parser) decoded(a attr, elem string, limit int, intern bool) (string, bool, error) {
+	raw, cut := a.val, false
+	if len(raw) > limit || !plain(raw, &attrWork) {
+		out, c, derr := decode(p.scratch[:0], raw, limit, true)
+		p.scratch = out[:0]
+		if derr != nil {
+			return "", false, p.badValue(a, elem, derr)
+		}
+		raw, cut = out, c
+	}
+	var s string
+	if intern {
+		s = p.str(raw)
+	} else {
+		s = p.newString(raw)
+	}
+	if len(s) > limit { // repairing invalid bytes can lengthen a value
+		s, cut = fit(s, limit), true
+	}
+	return s, cut, nil
+}
+
+// fit cuts s to at most limit bytes, at a UTF-8 boundary.
+func fit(s string, limit int) string {
+	if len(s) <= limit {
+		return s
+	}
+	k := limit
+	for k > 0 && !utf8.RuneStart(s[k]) {
+		k--
+	}
+	return s[:k]
 }
 
 // valueOff is the offset in the input of a value slice (for line numbers).
