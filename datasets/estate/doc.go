@@ -16,8 +16,10 @@
 //
 //   - WriteAWS: the inventory, as `aws ec2 describe-instances` and `describe-security-groups`
 //     print it (what features/inventory imports);
-//   - Observations: what a perfect nmap -sV would report of every open port, named as nmap
-//     7.93 names it (Instance.Nmap, Instance.NmapLight), for scan history without a lab;
+//   - Observations: what a perfect deep scan (nmap -sV -sC, riskmap's deep tier) would report
+//     of every open port, named as nmap 7.93 names it, with the script output findings read
+//     (Instance.NmapDeep; Instance.Nmap and NmapLight for -sV and --version-light), for scan
+//     history without a lab;
 //   - Truth: every listening service with its ground-truth severity (the labels' target);
 //   - datasets/lab serves the same estate on loopback for the real nmap to scan.
 //

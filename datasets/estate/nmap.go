@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/riskmap/riskmap"
 )
 
 // NmapView is what nmap 7.93 -sV reports for a service: its service name, product, version,
@@ -13,6 +15,7 @@ import (
 type NmapView struct {
 	Service, Product, Version, ExtraInfo, Tunnel string
 	CPEs                                         []string
+	Scripts                                      []riskmap.Script // NmapDeep only
 }
 
 // goHTTPView is how nmap names a Go net/http server that answers GET / with 404: kubelet and

@@ -8,9 +8,12 @@ import (
 	"github.com/riskmap/riskmap"
 )
 
-// Observations returns what a perfect nmap -sV of every instance's lab address at time at
-// would report: one open port per listening service, named as nmap names it (see NmapView),
-// sorted by address and port. Use it to make scan history without running the lab.
+// Observations returns what a perfect deep scan (riskmap's deep tier: nmap -sV -sC with
+// redis-info and memcached-info, every port) of every instance's lab address at time at would
+// report: one open port per listening service, named as nmap names it, with the script output
+// findings rules read (see NmapDeep), sorted by address and port. Use it to make scan history
+// without running the lab. Scan the lab at the estate's Time to compare: its services report
+// that as now.
 func (e *Estate) Observations(scanID string, at time.Time) []riskmap.Observation {
 	n := 0
 	for _, in := range e.Instances {
@@ -27,12 +30,12 @@ func (e *Estate) Observations(scanID string, at time.Time) []riskmap.Observation
 	for _, i := range order {
 		in := &e.Instances[i]
 		for _, s := range in.Services {
-			v := in.Nmap(s, at)
+			v := in.NmapDeep(s, at)
 			out = append(out, riskmap.Observation{
 				ScanID: scanID, ScanTime: at, IP: in.LabIP, AssetID: in.ID,
 				Port: s.Port, Proto: s.Proto, State: "open", Reason: "syn-ack",
 				Service: v.Service, Product: v.Product, Version: v.Version, ExtraInfo: v.ExtraInfo,
-				Tunnel: v.Tunnel, CPEs: v.CPEs,
+				Tunnel: v.Tunnel, CPEs: v.CPEs, Scripts: v.Scripts,
 			})
 		}
 	}

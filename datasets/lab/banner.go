@@ -257,6 +257,8 @@ func rdp(c net.Conn, b *binding) {
 	if _, err := io.ReadFull(c, make([]byte, n-4)); err != nil {
 		return
 	}
+	// The lab stops here: CredSSP's TLS and NTLM exchange that would follow is not simulated,
+	// so the client's next words end the connection at once rather than on a timeout.
 	_, _ = c.Write([]byte{0x03, 0x00, 0x00, 0x13, 0x0e, 0xd0, 0x00, 0x00, 0x12, 0x34, 0x00, 0x02, 0x1f, 0x08, 0x00, 0x02, 0x00, 0x00, 0x00})
-	_, _ = io.Copy(io.Discard, io.LimitReader(c, 1<<16))
+	_, _ = c.Read(make([]byte, 1))
 }

@@ -37,9 +37,9 @@ func redis(c net.Conn, b *binding) {
 			reply = "+PONG\r\n"
 		case cmd == "INFO":
 			info := fmt.Sprintf("# Server\r\nredis_version:%s\r\nredis_git_sha1:00000000\r\nredis_git_dirty:0\r\nredis_mode:standalone\r\n"+
-				"os:Linux 5.15.0-1051-aws x86_64\r\narch_bits:64\r\nprocess_id:%d\r\ntcp_port:%d\r\nuptime_in_seconds:%d\r\n\r\n"+
+				"os:Linux %s x86_64\r\narch_bits:64\r\nprocess_id:%d\r\ntcp_port:%d\r\nuptime_in_seconds:%d\r\n\r\n"+
 				"# Clients\r\nconnected_clients:1\r\n\r\n# Keyspace\r\ndb0:keys=%d,expires=0,avg_ttl=0\r\n",
-				b.svc.Version, 700+len(b.in.ID), b.svc.Port, estate.Uptime(&b.in, b.now), 10+len(b.in.Tags))
+				b.svc.Version, b.in.Kernel(), b.in.PID(b.svc.Port), b.svc.Port, estate.Uptime(&b.in, b.now), 10+len(b.in.Tags))
 			reply = "$" + strconv.Itoa(len(info)) + "\r\n" + info + "\r\n"
 		case cmd == "QUIT":
 			_, _ = io.WriteString(c, "+OK\r\n")
@@ -104,7 +104,7 @@ func memcached(c net.Conn, b *binding) {
 		case len(f) == 1 && f[0] == "stats":
 			reply = fmt.Sprintf("STAT pid %d\r\nSTAT uptime %d\r\nSTAT time %d\r\nSTAT version %s\r\nSTAT libevent 2.1.11-stable\r\n"+
 				"STAT pointer_size 64\r\nSTAT curr_connections 2\r\nSTAT total_items %d\r\nEND\r\n",
-				600+len(b.in.ID), estate.Uptime(&b.in, b.now), b.now.Unix(), b.svc.Version, 100+len(b.in.Tags))
+				b.in.PID(b.svc.Port), estate.Uptime(&b.in, b.now), b.now.Unix(), b.svc.Version, 100+len(b.in.Tags))
 		case len(f) == 1 && f[0] == "version":
 			reply = "VERSION " + b.svc.Version + "\r\n"
 		case len(f) == 1 && f[0] == "quit":

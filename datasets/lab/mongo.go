@@ -81,7 +81,7 @@ func mongodb(c net.Conn, b *binding) {
 				d.str("host", b.in.Hostname())
 				d.str("version", b.svc.Version)
 				d.str("process", "mongod")
-				d.int32("pid", int32(1000+len(b.in.ID)))
+				d.int32("pid", int32(b.in.PID(b.svc.Port)))
 				d.double("uptime", float64(estate.Uptime(&b.in, b.now)))
 				d.double("ok", 1)
 			})

@@ -81,7 +81,8 @@ func scan(ctx context.Context, t *testing.T, addrs []netip.AddrPort, extra ...st
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("nmap %v: %v\n%s", args, err, errb.String())
 	}
-	t.Logf("nmap %s: %v", strings.Join(extra, " "), time.Since(start).Round(time.Millisecond))
+	t.Logf("nmap %s: %v (cpu %v)", strings.Join(extra, " "), time.Since(start).Round(time.Millisecond),
+		(cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Round(time.Millisecond))
 	var run nmapRun
 	if err := xml.Unmarshal(out.Bytes(), &run); err != nil {
 		t.Fatalf("nmap xml: %v", err)
