@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -157,62 +158,103 @@ out["sklearn_auc"] = roc_auc_score(yte, hgb.predict_proba(xte)[:, 1])
 print(json.dumps(out))
 `
 
+// BenchmarkTrainVsPeers trains riskmap's GBDT, XGBoost (hist) and scikit-learn's
+// HistGradientBoostingClassifier on the same rows with the same settings (200 trees of depth 6,
+// learning rate 0.1, L2 1, the same positive weight, 2 threads each) and reports their times
+// and test ROC-AUCs. RISKMAP_BENCH_ROWS sets the rows (default 1,000,000; 80% train by time);
+// RISKMAP_BENCH_REPEAT > 1 alternates the three that many times and keeps each one's fastest,
+// which is fairer on a machine shared with other work.
 func BenchmarkTrainVsPeers(b *testing.B) {
 	n := benchRows(b)
+	reps := 1
+	if s := os.Getenv("RISKMAP_BENCH_REPEAT"); s != "" {
+		var err error
+		if reps, err = strconv.Atoi(s); err != nil || reps < 1 {
+			b.Fatalf("RISKMAP_BENCH_REPEAT = %q: want an integer >= 1", s)
+		}
+	}
 	d := benchData(n)
 	train, test := training.TimeSplit(d, d.Time[n*8/10])
 	cfg := training.DefaultGBDTConfig()
 	cfg.Trees, cfg.MaxDepth, cfg.LearningRate = 200, 6, 0.1
 	cfg.EarlyStoppingRounds, cfg.Threads = 0, 2
 	b.Logf("%d rows x %d features: %d train, %d test, %.2f%% positive", n, d.Cols, train.Rows, test.Rows, 100*mean(d.Y))
+	dir := b.TempDir()
+	writePeerData(b, dir, train, test)
 
+	best := map[string]float64{}
+	keep := func(k string, v float64) {
+		if old, ok := best[k]; !ok || v < old {
+			best[k] = v
+		}
+	}
 	var m *training.GBDT
-	var secs float64
 	b.ResetTimer()
 	for b.Loop() {
-		start := time.Now()
-		var err error
-		m, err = training.TrainGBDT(context.Background(), train, nil, cfg)
-		if err != nil {
-			b.Fatal(err)
+		for range reps {
+			start := time.Now()
+			var err error
+			if m, err = training.TrainGBDT(context.Background(), train, nil, cfg); err != nil {
+				b.Fatal(err)
+			}
+			keep("riskmap_s", time.Since(start).Seconds())
+			b.StopTimer()
+			for k, v := range runPeers(b, dir, cfg, m.ScalePosWeight()) {
+				if strings.HasSuffix(k, "_s") {
+					keep(k, v)
+				} else {
+					best[k] = v // AUCs do not change between repeats
+				}
+			}
+			b.StartTimer()
 		}
-		secs = time.Since(start).Seconds()
 	}
 	b.StopTimer()
-	ours := training.Evaluate(predict(m, test), test.Y).ROCAUC
-	b.ReportMetric(secs, "riskmap_s")
-	b.ReportMetric(ours, "riskmap_auc")
+	best["riskmap_auc"] = training.Evaluate(predict(m, test), test.Y).ROCAUC
+	best["ratio_vs_xgboost"] = best["riskmap_s"] / best["xgboost_s"]
+	for _, k := range []string{"riskmap_s", "xgboost_s", "sklearn_s", "ratio_vs_xgboost", "riskmap_auc", "xgboost_auc", "sklearn_auc"} {
+		b.ReportMetric(best[k], k)
+	}
+}
 
-	dir := b.TempDir()
-	for name, v := range map[string][]float32{"train_x": train.X, "test_x": test.X, "train_y": train.Y, "test_y": test.Y} {
-		shape := []int{len(v)}
-		if name[len(name)-1] == 'x' {
-			shape = []int{len(v) / d.Cols, d.Cols}
-		}
-		if err := writeNPY(filepath.Join(dir, name+".npy"), v, shape...); err != nil {
+// writePeerData writes the rows the peers train and test on as .npy files in dir.
+func writePeerData(b *testing.B, dir string, train, test training.Dataset) {
+	b.Helper()
+	for _, f := range []struct {
+		name  string
+		v     []float32
+		shape []int
+	}{
+		{"train_x", train.X, []int{train.Rows, train.Cols}},
+		{"train_y", train.Y, []int{train.Rows}},
+		{"test_x", test.X, []int{test.Rows, test.Cols}},
+		{"test_y", test.Y, []int{test.Rows}},
+	} {
+		if err := writeNPY(filepath.Join(dir, f.name+".npy"), f.v, f.shape...); err != nil {
 			b.Fatal(err)
 		}
 	}
-	script := filepath.Join(dir, "peers.py")
-	if err := os.WriteFile(script, []byte(peersScript), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "peers.py"), []byte(peersScript), 0o644); err != nil {
 		b.Fatal(err)
 	}
-	cmd := exec.Command("/usr/bin/python3", script, dir, strconv.Itoa(cfg.Trees), strconv.Itoa(cfg.MaxDepth),
-		strconv.FormatFloat(cfg.LearningRate, 'g', -1, 64), strconv.FormatFloat(m.ScalePosWeight(), 'g', -1, 64))
+}
+
+// runPeers trains XGBoost and scikit-learn once and returns their times and AUCs.
+func runPeers(b *testing.B, dir string, cfg training.GBDTConfig, spw float64) map[string]float64 {
+	b.Helper()
+	cmd := exec.Command("/usr/bin/python3", filepath.Join(dir, "peers.py"), dir, strconv.Itoa(cfg.Trees), strconv.Itoa(cfg.MaxDepth),
+		strconv.FormatFloat(cfg.LearningRate, 'g', -1, 64), strconv.FormatFloat(spw, 'g', -1, 64))
 	cmd.Env = append(os.Environ(), "OMP_NUM_THREADS=2")
 	cmd.Stderr = os.Stderr
-	outb, err := cmd.Output()
+	out, err := cmd.Output()
 	if err != nil {
 		b.Fatalf("run the peers (python3 with xgboost and scikit-learn: apt-get install python3-sklearn python3-xgboost, or make bench): %v", err)
 	}
 	var peers map[string]float64
-	if err := json.Unmarshal(outb, &peers); err != nil {
-		b.Fatalf("peers printed %q: %v", outb, err)
+	if err := json.Unmarshal(out, &peers); err != nil {
+		b.Fatalf("peers printed %q: %v", out, err)
 	}
-	for _, k := range []string{"xgboost_s", "sklearn_s", "xgboost_auc", "sklearn_auc"} {
-		b.ReportMetric(peers[k], k)
-	}
-	b.ReportMetric(secs/peers["xgboost_s"], "ratio_vs_xgboost")
+	return peers
 }
 
 func BenchmarkScoreGo(b *testing.B) {
