@@ -76,6 +76,32 @@ func TestNmapViews(t *testing.T) {
 			}
 		})
 	}
+	deep := []struct {
+		svc    estate.Service
+		script string // "" for none
+		output string // a substring
+	}{
+		{estate.Service{Kind: estate.KindVsftpd, Version: "3.0.3"}, "ftp-anon", "Anonymous FTP login allowed"},
+		{estate.Service{Kind: estate.KindVsftpd, Version: "3.0.3", Auth: true}, "", ""},
+		{estate.Service{Kind: estate.KindVNC, Banner: "RFB 003.008"}, "vnc-info", "None (1)"},
+		{estate.Service{Kind: estate.KindVNC, Banner: "RFB 003.008", Auth: true}, "vnc-info", "VNC Authentication (2)"},
+		{estate.Service{Kind: estate.KindRedis, Version: "7.0.15", Port: 6379}, "redis-info", "Version: 7.0.15"},
+		{estate.Service{Kind: estate.KindRedis, Version: "7.0.15", Port: 6379, Auth: true}, "", ""},
+		{estate.Service{Kind: estate.KindMongoDB, Version: "4.4.18", Port: 27017}, "mongodb-databases", "totalSize"},
+		{estate.Service{Kind: estate.KindMongoDB, Version: "4.4.18", Port: 27017, Auth: true}, "mongodb-databases", "not authorized"},
+	}
+	for _, d := range deep {
+		v := in.NmapDeep(d.svc, at)
+		if d.script == "" {
+			if len(v.Scripts) != 0 {
+				t.Errorf("deep %s auth=%v: scripts %v, want none", d.svc.Kind, d.svc.Auth, v.Scripts)
+			}
+			continue
+		}
+		if len(v.Scripts) == 0 || v.Scripts[0].ID != d.script || !strings.Contains(v.Scripts[0].Output, d.output) {
+			t.Errorf("deep %s auth=%v: scripts %v, want %s with %q", d.svc.Kind, d.svc.Auth, v.Scripts, d.script, d.output)
+		}
+	}
 	docker := estate.Service{Kind: estate.KindDocker, Version: "20.10.7", Banner: "1.41 5.15.0-1051-aws"}
 	if d, l := in.Nmap(docker, at).Product, in.NmapLight(docker, at).Product; d != "Docker" || l != "Docker remote API" {
 		t.Fatalf("docker product: default %q, light %q", d, l)

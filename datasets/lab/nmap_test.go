@@ -50,8 +50,10 @@ type seen struct {
 	Scripts                                              map[string]string
 }
 
-// scan runs nmap -sV against exactly the lab's addresses and ports (-n, explicit IPs: nothing
-// else is ever probed) and returns what it saw of each open port.
+// scan runs nmap -sV against the lab's addresses (-n, explicit IPs in 127.0.0.0/8) on the ports
+// the lab serves (the union over those addresses: inside the test's private namespace every
+// port of these addresses is the lab's, open or closed), and returns what it saw of each open
+// port.
 func scan(ctx context.Context, t *testing.T, addrs []netip.AddrPort, extra ...string) map[netip.AddrPort]seen {
 	t.Helper()
 	var ips []string
