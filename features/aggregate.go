@@ -173,7 +173,7 @@ func (w *worker) hostBatch(ctx context.Context, f datasets.File, rec arrow.Recor
 		return fmt.Errorf("%s: scan_time: %w", f.Path, err)
 	}
 	if w.hosts == nil {
-		w.hosts = make([]hostAgg, len(w.a.snap.ids))
+		w.hosts = make([]hostAgg, w.a.snap.n)
 	}
 	bind(&w.mScan, &sc[0], &w.mAsset, &sc[3], &w.mState, &sc[4], &w.mOS, &sc[5])
 	n := int(rec.NumRows())
@@ -232,7 +232,7 @@ func (w *worker) obsBatch(ctx context.Context, f datasets.File, rec arrow.Record
 		return fmt.Errorf("%s: cpes: %w", f.Path, err)
 	}
 	if w.obs == nil {
-		w.obs = make([]obsAgg, len(w.a.snap.ids))
+		w.obs = make([]obsAgg, w.a.snap.n)
 	}
 	scanCol, ipCol, idCol, protoCol, stateCol, svcCol, prodCol, verCol, tunCol := &sc[0], &sc[2], &sc[3], &sc[5], &sc[6], &sc[7], &sc[8], &sc[9], &sc[10]
 	bind(&w.mScan, scanCol, &w.mAsset, idCol, &w.mState, stateCol, &w.mProto, protoCol, &w.mSvc, svcCol, &w.mProd, prodCol, &w.mTunnel, tunCol)
@@ -337,7 +337,7 @@ func (w *worker) findBatch(ctx context.Context, f datasets.File, rec arrow.Recor
 		return fmt.Errorf("%s: cves: %w", f.Path, err)
 	}
 	if w.finds == nil {
-		w.finds = make([]findAgg, len(w.a.snap.ids))
+		w.finds = make([]findAgg, w.a.snap.n)
 	}
 	bind(&w.mScan, &sc[0], &w.mAsset, &sc[1], &w.mSev, &sc[3])
 	n := int(rec.NumRows())
@@ -407,7 +407,7 @@ func (w *worker) diffBatch(ctx context.Context, f datasets.File, rec arrow.Recor
 		return fmt.Errorf("%s: scan_time: %w", f.Path, err)
 	}
 	if w.diffs == nil {
-		w.diffs = make([]diffAgg, len(w.a.snap.ids))
+		w.diffs = make([]diffAgg, w.a.snap.n)
 	}
 	bind(&w.mAsset, &sc[0], &w.mChange, &sc[2], &w.mScan, &sc[3])
 	n := int(rec.NumRows())

@@ -42,9 +42,9 @@ func (r rule) covers(proto uint8, port int) bool {
 type assetInfo struct {
 	static               [fScansSeen]float32
 	image, group, subnet int32 // interned; -1 when empty
-	sgs                  []int32
-	rules                []rule
-	inet                 []uint16 // InternetExposedPorts
+	sgs                  span  // security group numbers, in snapshot.sgs
+	rules                span  // in snapshot.rules
+	inet                 span  // InternetExposedPorts, in snapshot.inet
 	os                   uint8
 }
 

@@ -99,8 +99,9 @@ func (a *aggregator) neighbourhood() *neighbourhood {
 				nb.serious[kind][k] += s
 			}
 		}
-		for j, k := range info.sgs {
-			if !slices.Contains(info.sgs[:j], k) {
+		sgs := a.snap.sgsOf(info)
+		for j, k := range sgs {
+			if !slices.Contains(sgs[:j], k) {
 				nb.count[keySG][k]++
 				nb.serious[keySG][k] += s
 			}
@@ -193,9 +194,18 @@ func (sb *siblings) sets(info *assetInfo) (img, grp []portCount) {
 	return img, grp
 }
 
+// contains reports whether the sorted set holds key k.
 func contains(set []portCount, k uint32) bool {
-	_, ok := slices.BinarySearchFunc(set, k, func(p portCount, k uint32) int { return cmp.Compare(p.key, k) })
-	return ok
+	lo, hi := 0, len(set)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if set[m].key < k {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo < len(set) && set[lo].key == k
 }
 
 // predicted counts the ports open on asset i's siblings that i was never seen to open.
@@ -229,7 +239,7 @@ func (sb *siblings) predicted(info *assetInfo, o *obsAgg) int {
 
 // emit computes the rows and hands them over in batches.
 func (a *aggregator) emit(ctx context.Context, opts BuildOptions, emit func(arrow.RecordBatch) error) error {
-	n := len(a.snap.ids)
+	n := a.snap.n
 	a.stats.Assets = n
 	if n == 0 {
 		return nil
@@ -265,7 +275,7 @@ func (a *aggregator) emit(ctx context.Context, opts BuildOptions, emit func(arro
 		}
 		for i := start; i < end; i++ {
 			cves = a.row(i, &row, nb, sb, cves)
-			ids.Append(a.snap.ids[i])
+			ids.BinaryBuilder.Append(a.snap.idBytesOf(i))
 			asOf.Append(ts)
 			ver.Append(Version)
 			for k, v := range row {
@@ -333,7 +343,7 @@ func (a *aggregator) row(i int, out *[numFeatures]float32, nb *neighbourhood, sb
 		if p.info&infoVersioned != 0 {
 			versioned++
 		}
-		if internetReaches(info, p) {
+		if a.internetReaches(info, p) {
 			out[fInternetOpenNow]++
 		}
 		if p.match >= 0 {
@@ -373,14 +383,14 @@ func (a *aggregator) row(i int, out *[numFeatures]float32, nb *neighbourhood, sb
 	out[fNbrImage] = nb.share(keyImage, info.image, self)
 	out[fNbrGroup] = nb.share(keyGroup, info.group, self)
 	out[fNbrSubnet] = nb.share(keySubnet, info.subnet, self)
-	for _, k := range info.sgs {
+	for _, k := range a.snap.sgsOf(info) {
 		out[fNbrSG] = max(out[fNbrSG], nb.share(keySG, k, self))
 	}
 	out[fNbrImageSize] = nb.others(keyImage, info.image)
 	out[fNbrGroupSize] = nb.others(keyGroup, info.group)
 
 	out[fPredSibling] = float32(sb.predicted(info, o))
-	for _, p := range info.inet {
+	for _, p := range a.snap.inetOf(info) {
 		if !reported(o, p) {
 			unscanned++
 		}
@@ -390,15 +400,15 @@ func (a *aggregator) row(i int, out *[numFeatures]float32, nb *neighbourhood, sb
 }
 
 // internetReaches reports whether the asset's rules open port p to the internet.
-func internetReaches(info *assetInfo, p *portSeen) bool {
+func (a *aggregator) internetReaches(info *assetInfo, p *portSeen) bool {
 	if p.proto == protoTCP || p.proto == protoUDP {
-		for _, r := range info.rules {
+		for _, r := range a.snap.rulesOf(info) {
 			if r.internet && r.covers(p.proto, int(p.port)) {
 				return true
 			}
 		}
 	}
-	return p.proto == protoTCP && slices.Contains(info.inet, p.port)
+	return p.proto == protoTCP && slices.Contains(a.snap.inetOf(info), p.port)
 }
 
 // reported reports whether any observation, in any state, named port p on the asset.

@@ -38,7 +38,7 @@ func (x *idIndex) alloc(capacity int) {
 
 // insert adds id as asset number num unless the index has it; it returns the number the
 // index holds for id and whether it was added.
-func (x *idIndex) insert(id string, num int32) (int32, bool) {
+func (x *idIndex) insert(id []byte, num int32) (int32, bool) {
 	if 2*(x.n+1) > len(x.slots) {
 		old := x.slots
 		x.alloc(2 * (x.n + 1))
@@ -48,7 +48,7 @@ func (x *idIndex) insert(id string, num int32) (int32, bool) {
 			}
 		}
 	}
-	h1, h2 := maphash.String(x.seed1, id), maphash.String(x.seed2, id)
+	h1, h2 := maphash.Bytes(x.seed1, id), maphash.Bytes(x.seed2, id) // the same hashes as maphash.String
 	for j := h1 & x.mask; ; j = (j + 1) & x.mask {
 		s := &x.slots[j]
 		if s.num == 0 {

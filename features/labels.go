@@ -43,7 +43,7 @@ func Labels(ctx context.Context, s *datasets.Store, from, to time.Time) (map[str
 	states := make([][]uint8, len(agg.workers))
 	mark := func(w *worker, a int32, v uint8) {
 		if states[w.id] == nil {
-			states[w.id] = make([]uint8, len(snap.ids))
+			states[w.id] = make([]uint8, snap.n)
 		}
 		states[w.id][a] = max(states[w.id][a], v)
 	}
@@ -109,7 +109,7 @@ func Labels(ctx context.Context, s *datasets.Store, from, to time.Time) (map[str
 		return nil, err
 	}
 	out := map[string]bool{}
-	for i, id := range snap.ids {
+	for i := 0; i < snap.n; i++ {
 		var v uint8
 		for _, st := range states {
 			if st != nil {
@@ -117,7 +117,7 @@ func Labels(ctx context.Context, s *datasets.Store, from, to time.Time) (map[str
 			}
 		}
 		if v != labelUnseen {
-			out[id] = v == labelSerious
+			out[snap.id(i)] = v == labelSerious
 		}
 	}
 	return out, nil

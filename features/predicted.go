@@ -45,7 +45,7 @@ func PredictedPorts(ctx context.Context, s *datasets.Store, asOf time.Time) (map
 		count int32
 	}
 	var sib []ranked
-	for i, id := range agg.snap.ids {
+	for i := 0; i < agg.snap.n; i++ {
 		if i%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
@@ -60,7 +60,7 @@ func PredictedPorts(ctx context.Context, s *datasets.Store, asOf time.Time) (map
 			}
 		}
 		rules := 0
-		for _, r := range info.rules {
+		for _, r := range agg.snap.rulesOf(info) {
 			if (r.proto != protoTCP && r.proto != protoAll) || int(r.hi)-int(r.lo) >= maxRuleRange || r.hi < r.lo {
 				continue
 			}
@@ -106,7 +106,7 @@ func PredictedPorts(ctx context.Context, s *datasets.Store, asOf time.Time) (map
 			ports = append(ports, p)
 		}
 		slices.Sort(ports)
-		out[id] = ports
+		out[agg.snap.id(i)] = ports
 	}
 	return out, nil
 }

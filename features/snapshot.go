@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/datasets"
 )
 
@@ -19,17 +18,42 @@ type snapKey struct{ provider, account string }
 // latest snapshot at or before that time. Assets keep the order of the files and rows they
 // were read from, so that every build emits them in the same order.
 type snapshot struct {
-	ids    []string
-	index  *idIndex
-	info   []assetInfo
-	keys   [4]int // interned images, groups, subnets, security groups
-	chosen map[snapKey]int64
-	files  []datasets.File // asset files that hold rows of the chosen snapshots
+	n       int      // assets
+	idBytes []byte   // asset ids, one after another: no pointer per asset for the collector
+	idEnd   []int    // idEnd[i] is the end of asset i's id in idBytes
+	index   *idIndex // asset id -> number
+	info    []assetInfo
+	sgs     []int32 // arenas that assetInfo spans point into
+	rules   []rule
+	inet    []uint16
+	keys    [4]int // interned images, groups, subnets, security groups
+	chosen  map[snapKey]int64
+	files   []datasets.File // asset files that hold rows of the chosen snapshots
 
 	ipOnce sync.Once
 	ips    map[string]int32 // address -> asset, -1 when two assets share it
 	ipErr  error
 }
+
+// span is a range of an arena.
+type span struct{ off, end int }
+
+// id returns asset i's id; idBytes returns it without a copy.
+func (snap *snapshot) id(i int) string { return string(snap.idBytesOf(i)) }
+
+func (snap *snapshot) idBytesOf(i int) []byte {
+	start := 0
+	if i > 0 {
+		start = snap.idEnd[i-1]
+	}
+	return snap.idBytes[start:snap.idEnd[i]]
+}
+
+func (snap *snapshot) sgsOf(info *assetInfo) []int32 { return snap.sgs[info.sgs.off:info.sgs.end] }
+func (snap *snapshot) rulesOf(info *assetInfo) []rule {
+	return snap.rules[info.rules.off:info.rules.end]
+}
+func (snap *snapshot) inetOf(info *assetInfo) []uint16 { return snap.inet[info.inet.off:info.inet.end] }
 
 // Key kinds, the index of snapshot.keys.
 const (
@@ -38,13 +62,6 @@ const (
 	keySubnet
 	keySG
 )
-
-// decoded is one asset row. Its keys (image, group, subnet, security groups) carry the
-// numbers of the worker that read it, until intern renumbers them.
-type decoded struct {
-	id   string
-	info assetInfo
-}
 
 // loadSnapshot reads the inventory as of asOf. It reads the assets table twice: the
 // snapshot times alone, to choose each account's latest snapshot, then the whole rows of
@@ -136,12 +153,6 @@ func loadSnapshot(ctx context.Context, s *datasets.Store, asOf time.Time, worker
 	return snap, nil
 }
 
-// fileRows are the chosen rows of one file, decoded by one worker.
-type fileRows struct {
-	worker int
-	rows   []decoded
-}
-
 // keyTable numbers the key names (images, groups, subnets, security groups) that one worker
 // meets, so that a name is copied out of Arrow memory once, not once per asset.
 type keyTable struct {
@@ -175,7 +186,7 @@ func (snap *snapshot) decode(ctx context.Context, s *datasets.Store, asOf time.T
 	_, err := tableRead{table: datasets.TableAssets, columns: assetColumns, batchRows: batchRows, workers: workers, keep: keep}.
 		run(ctx, s, func(w int, f datasets.File, rec arrow.RecordBatch) error {
 			r := &scratch[w]
-			if err := r.bind(rec); err != nil {
+			if err := r.bind(rec, &tables[w]); err != nil {
 				return fmt.Errorf("%s: %w", f.Path, err)
 			}
 			mu.Lock()
@@ -191,8 +202,7 @@ func (snap *snapshot) decode(ctx context.Context, s *datasets.Store, asOf time.T
 				if !ok || snap.chosen[snapKey{r.provider.value(i), r.account.value(i)}] != t {
 					continue
 				}
-				fr.rows = append(fr.rows, decoded{})
-				r.row(i, asOf, &tables[w], &fr.rows[len(fr.rows)-1])
+				r.row(i, asOf, fr)
 			}
 			return nil
 		})
@@ -202,16 +212,16 @@ func (snap *snapshot) decode(ctx context.Context, s *datasets.Store, asOf time.T
 	return out, tables, nil
 }
 
-// intern numbers the assets in file order, and their keys. An asset listed twice keeps its
-// first row.
+// intern numbers the assets in file order, moves them into the snapshot's arenas and
+// renumbers their keys. An asset listed twice keeps its first row.
 func (snap *snapshot) intern(files map[string]*fileRows, tables []keyTable) {
 	total := 0
 	for _, fr := range files {
 		total += len(fr.rows)
 	}
 	snap.index = newIDIndex(total)
-	snap.ids = make([]string, 0, total)
 	snap.info = make([]assetInfo, 0, total)
+	snap.idEnd = make([]int, 0, total)
 	var global [4]map[string]int32
 	for k := range global {
 		global[k] = map[string]int32{}
@@ -247,183 +257,39 @@ func (snap *snapshot) intern(files map[string]*fileRows, tables []keyTable) {
 		if fr == nil {
 			continue
 		}
+		w := fr.worker
 		for j := range fr.rows {
-			d := &fr.rows[j]
-			if _, added := snap.index.insert(d.id, int32(len(snap.ids))); !added {
+			id := fr.id(j)
+			if _, added := snap.index.insert(id, int32(snap.n)); !added {
 				continue
 			}
-			snap.ids = append(snap.ids, d.id)
-			info := &d.info
-			info.image, info.group, info.subnet = key(fr.worker, keyImage, info.image), key(fr.worker, keyGroup, info.group), key(fr.worker, keySubnet, info.subnet)
-			for i, sg := range info.sgs {
-				info.sgs[i] = key(fr.worker, keySG, sg)
+			snap.n++
+			snap.idBytes = append(snap.idBytes, id...)
+			snap.idEnd = append(snap.idEnd, len(snap.idBytes))
+			info := fr.rows[j]
+			info.image, info.group, info.subnet = key(w, keyImage, info.image), key(w, keyGroup, info.group), key(w, keySubnet, info.subnet)
+			sgs := fr.sgs[info.sgs.off:info.sgs.end]
+			info.sgs.off = len(snap.sgs)
+			for _, sg := range sgs {
+				snap.sgs = append(snap.sgs, key(w, keySG, sg))
 			}
-			snap.info = append(snap.info, *info)
+			info.sgs.end = len(snap.sgs)
+			info.rules = appendSpan(&snap.rules, fr.rules, info.rules)
+			info.inet = appendSpan(&snap.inet, fr.inet, info.inet)
+			snap.info = append(snap.info, info)
 		}
-		fr.rows = nil // let the collector have them
+		delete(files, f.Path) // let the collector have the file's rows
 	}
 	for k := range global {
 		snap.keys[k] = len(global[k])
 	}
 }
 
-var assetColumns = []string{
-	"snapshot_time", "asset_id", "provider", "account", "subnet", "kind", "state", "image", "group",
-	"security_groups", "public_ips", "tags", "launched_at", "os_family", "exposed",
-	"internet_exposed_ports",
-}
-
-// assetRows reads asset rows out of a record into a scratch riskmap.Asset, so that the
-// features of a row come from the domain type's own methods.
-type assetRows struct {
-	snap, launched                                           timeCol
-	id, provider, account, subnet, kind, state, image, group strCol
-	osFamily                                                 strCol
-	sgs, public                                              strListCol
-	tags                                                     listCol
-	tagKey, tagValue                                         strCol
-	exposed                                                  listCol
-	eProto, eSource                                          strCol
-	eFrom, eTo                                               []int32
-	inet                                                     listCol
-	inetPorts                                                []int32
-	a                                                        riskmap.Asset
-	inetRules                                                []riskmap.Exposure // scratch for staticFeatures
-}
-
-func (r *assetRows) bind(rec arrow.RecordBatch) error {
-	cols, err := columns(rec, assetColumns...)
-	if err != nil {
-		return err
-	}
-	var errs []error
-	must := func(err error) {
-		if err != nil {
-			errs = append(errs, err)
-		}
-	}
-	var e error
-	r.snap, e = newTimeCol(cols[0])
-	must(e)
-	for i, p := range []*strCol{&r.id, &r.provider, &r.account, &r.subnet, &r.kind, &r.state, &r.image, &r.group} {
-		*p, e = newStrCol(cols[1+i])
-		must(e)
-	}
-	r.sgs, e = newStrListCol(cols[9])
-	must(e)
-	r.public, e = newStrListCol(cols[10])
-	must(e)
-	var vals arrow.Array
-	r.tags, vals, e = newListCol(cols[11])
-	must(e)
-	if e == nil {
-		k, e1 := structField(vals, 0)
-		v, e2 := structField(vals, 1)
-		must(e1)
-		must(e2)
-		if e1 == nil && e2 == nil {
-			r.tagKey, e = newStrCol(k)
-			must(e)
-			r.tagValue, e = newStrCol(v)
-			must(e)
-		}
-	}
-	r.launched, e = newTimeCol(cols[12])
-	must(e)
-	r.osFamily, e = newStrCol(cols[13])
-	must(e)
-	r.exposed, vals, e = newListCol(cols[14])
-	must(e)
-	if e == nil {
-		var fs [4]arrow.Array
-		for k := range fs {
-			fs[k], e = structField(vals, k)
-			must(e)
-		}
-		if fs[0] != nil && fs[1] != nil && fs[2] != nil && fs[3] != nil {
-			r.eProto, e = newStrCol(fs[0])
-			must(e)
-			r.eFrom, e = int32Col(fs[1])
-			must(e)
-			r.eTo, e = int32Col(fs[2])
-			must(e)
-			r.eSource, e = newStrCol(fs[3])
-			must(e)
-		}
-	}
-	r.inet, vals, e = newListCol(cols[15])
-	must(e)
-	if e == nil {
-		r.inetPorts, e = int32Col(vals)
-		must(e)
-	}
-	if len(errs) > 0 {
-		return fmt.Errorf("assets columns: %w", errs[0])
-	}
-	return nil
-}
-
-// row decodes row i into d and computes its static features. The id is copied out of Arrow
-// memory; key names go through keys.
-func (r *assetRows) row(i int, asOf time.Time, keys *keyTable, d *decoded) {
-	a := &r.a
-	a.ID, a.Kind, a.State, a.OSFamily = r.id.value(i), r.kind.value(i), r.state.value(i), r.osFamily.value(i)
-	a.SecurityGroups = a.SecurityGroups[:0]
-	s, e := r.sgs.span(i)
-	for j := s; j < e; j++ {
-		a.SecurityGroups = append(a.SecurityGroups, r.sgs.v.value(j))
-	}
-	a.PublicIPs = a.PublicIPs[:0]
-	s, e = r.public.span(i)
-	for j := s; j < e; j++ {
-		a.PublicIPs = append(a.PublicIPs, r.public.v.value(j))
-	}
-	a.Tags = a.Tags[:0]
-	s, e = r.tags.span(i)
-	for j := s; j < e; j++ {
-		a.Tags = append(a.Tags, riskmap.Tag{Key: r.tagKey.value(j), Value: r.tagValue.value(j)})
-	}
-	a.LaunchedAt = time.Time{}
-	if t, ok := r.launched.at(i); ok {
-		a.LaunchedAt = time.UnixMicro(t).UTC()
-	}
-	a.Exposed = a.Exposed[:0]
-	s, e = r.exposed.span(i)
-	for j := s; j < e; j++ {
-		a.Exposed = append(a.Exposed, riskmap.Exposure{
-			Proto: r.eProto.value(j), FromPort: int(r.eFrom[j]), ToPort: int(r.eTo[j]), Source: r.eSource.value(j),
-		})
-	}
-	a.InternetExposedPorts = a.InternetExposedPorts[:0]
-	s, e = r.inet.span(i)
-	for j := s; j < e; j++ {
-		a.InternetExposedPorts = append(a.InternetExposedPorts, int(r.inetPorts[j]))
-	}
-
-	d.id = strings.Clone(a.ID)
-	info := &d.info
-	info.image = keys.id(keyImage, r.image.value(i))
-	info.group = keys.id(keyGroup, r.group.value(i))
-	info.subnet = keys.id(keySubnet, r.subnet.value(i))
-	for _, sg := range a.SecurityGroups {
-		if v := keys.id(keySG, sg); v >= 0 {
-			info.sgs = append(info.sgs, v)
-		}
-	}
-	staticFeatures(a, asOf, &info.static, &r.inetRules)
-	info.os = osFamily(a.OSFamily)
-	if len(a.Exposed) > 0 {
-		info.rules = make([]rule, 0, len(a.Exposed))
-		for _, x := range a.Exposed {
-			info.rules = append(info.rules, rule{lo: clampPort(x.FromPort), hi: clampPort(x.ToPort), proto: protoCode(x.Proto), internet: x.Internet()})
-		}
-	}
-	if len(a.InternetExposedPorts) > 0 {
-		info.inet = make([]uint16, 0, len(a.InternetExposedPorts))
-		for _, p := range a.InternetExposedPorts {
-			info.inet = append(info.inet, clampPort(p))
-		}
-	}
+// appendSpan copies src[sp] to the end of *dst and returns where it now lies.
+func appendSpan[T any](dst *[]T, src []T, sp span) span {
+	off := len(*dst)
+	*dst = append(*dst, src[sp.off:sp.end]...)
+	return span{off, len(*dst)}
 }
 
 // asset returns the index of the asset an observed row belongs to: by its asset_id when
