@@ -11,6 +11,7 @@ import (
 // sigmoid(base + sum of the trees' leaf values). Safe for concurrent use once trained.
 type GBDT struct {
 	trees          []tree
+	flat           []flatTree // the trees laid out for Predict
 	base           float32
 	cols           int
 	features       []string
@@ -131,6 +132,9 @@ func TrainGBDT(ctx context.Context, train Dataset, valid *Dataset, cfg GBDTConfi
 				m.importance[nd.feature] += nd.gain
 			}
 		}
+	}
+	for i := range m.trees {
+		m.flat = append(m.flat, flatten(&m.trees[i]))
 	}
 	// Positive rows weighed spw times shift the optimal log-odds by log(spw): shifting the
 	// base back makes the outputs calibrated probabilities again, ranking unchanged.

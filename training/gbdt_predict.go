@@ -20,20 +20,11 @@ func (m *GBDT) Predict(x []float32, rows int, out []float32) {
 		threads = threadCount(0)
 	}
 	parallelChunks(rows, threads, func(_, lo, hi int) {
+		sumLeaves(m.flat, x[lo*m.cols:hi*m.cols], m.cols, out[lo:hi])
 		for i := lo; i < hi; i++ {
-			out[i] = sigmoid32(m.raw(x[i*m.cols : (i+1)*m.cols]))
+			out[i] = sigmoid32(out[i] + m.base)
 		}
 	})
-}
-
-// raw returns the log-odds of one row.
-func (m *GBDT) raw(row []float32) float32 {
-	var s float32
-	for t := range m.trees {
-		tr := &m.trees[t]
-		s += tr.nodes[tr.leafOf(row)].value
-	}
-	return s + m.base
 }
 
 func sigmoid32(z float32) float32 { return float32(1 / (1 + math.Exp(-float64(z)))) }

@@ -14,6 +14,7 @@ import (
 // use once trained.
 type IForest struct {
 	trees          []tree // leaves hold h = depth + c(rows at the leaf)
+	flat           []flatTree
 	sampleSize     int
 	norm           float32 // c(sampleSize): the mean path length of an unsuccessful BST search
 	cols           int
@@ -82,6 +83,9 @@ func TrainIForest(ctx context.Context, x Dataset, cfg IForestConfig) (*IForest, 
 	})
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("train iforest: %w", err)
+	}
+	for i := range m.trees {
+		m.flat = append(m.flat, flatten(&m.trees[i]))
 	}
 	return m, nil
 }
@@ -169,14 +173,9 @@ func (m *IForest) Score(x []float32, rows int, out []float32) {
 		threads = threadCount(0)
 	}
 	parallelChunks(rows, threads, func(_, lo, hi int) {
+		sumLeaves(m.flat, x[lo*m.cols:hi*m.cols], m.cols, out[lo:hi])
 		for i := lo; i < hi; i++ {
-			row := x[i*m.cols : (i+1)*m.cols]
-			var s float32
-			for t := range m.trees {
-				tr := &m.trees[t]
-				s += tr.nodes[tr.leafOf(row)].value
-			}
-			e := s / float32(len(m.trees))
+			e := out[i] / float32(len(m.trees))
 			out[i] = float32(math.Pow(2, float64(-(e / m.norm))))
 		}
 	})
