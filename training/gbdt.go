@@ -274,6 +274,7 @@ func searchU32(a []uint32, v uint32) int {
 type validState struct {
 	d   Dataset
 	raw []float64
+	out []float32
 	spw float64
 }
 
@@ -282,15 +283,17 @@ func newValidState(d Dataset, base, spw float64) *validState {
 	for i := range raw {
 		raw[i] = base
 	}
-	return &validState{d: d, raw: raw, spw: spw}
+	return &validState{d: d, raw: raw, out: make([]float32, d.Rows), spw: spw}
 }
 
 // add adds a tree's output and returns the weighted mean log-loss, the training objective.
 func (v *validState) add(t *tree, threads int) float64 {
 	cols := v.d.Cols
+	ft := []flatTree{flatten(t)}
 	parallelChunks(v.d.Rows, threads, func(_, lo, hi int) {
+		sumLeaves(ft, v.d.X[lo*cols:hi*cols], cols, v.out[lo:hi])
 		for i := lo; i < hi; i++ {
-			v.raw[i] += float64(t.nodes[t.leafOf(v.d.X[i*cols:(i+1)*cols])].value)
+			v.raw[i] += float64(v.out[i])
 		}
 	})
 	var loss, wsum float64

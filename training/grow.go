@@ -86,7 +86,7 @@ func (g *grower) grow(grad []rowGrad, sample []uint32, allowed []int, sp *splitP
 	for _, p := range rootHist[0] {
 		total = total.add(p)
 	}
-	t := tree{nodes: []node{{feature: -1, cover: float64(total.h) / sp.hScale, size: n}}}
+	t := tree{nodes: []node{{feature: -1, cover: float64(total.h) / sp.hScale}}}
 	root := leafState{node: 0, begin: 0, end: n, sum: total, hist: rootHist}
 	root.split = findSplit(rootHist, total, allowed, g.bn, sp)
 	leaves := []leafState{root}
@@ -131,8 +131,8 @@ func (g *grower) apply(t *tree, c leafState, grad []rowGrad, allowed []int, sp *
 	l := leafState{node: li, begin: c.begin, end: c.begin + nLeft, depth: c.depth + 1, sum: s.left}
 	r := leafState{node: ri, begin: c.begin + nLeft, end: c.end, depth: c.depth + 1, sum: s.right}
 	t.nodes = append(t.nodes,
-		node{feature: -1, cover: float64(s.left.h) / sp.hScale, size: l.end - l.begin},
-		node{feature: -1, cover: float64(s.right.h) / sp.hScale, size: r.end - r.begin})
+		node{feature: -1, cover: float64(s.left.h) / sp.hScale},
+		node{feature: -1, cover: float64(s.right.h) / sp.hScale})
 
 	if c.depth+1 >= g.maxDepth {
 		g.putHist(c.hist)

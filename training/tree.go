@@ -9,33 +9,15 @@ type node struct {
 	missingLeft bool
 	left, right int32
 	value       float32 // leaf output, learning rate applied
-	cover       float64 // hessian sum of the training rows that reached the node
+	cover       float64 // hessian sum (GBDT) or count (isolation) of the training rows there
 	gain        float64 // loss reduction of the split
-	size        int     // training rows that reached the node (isolation trees' leaves need it)
 }
 
 // tree is a binary tree whose root is nodes[0]; children always follow their parent.
 type tree struct{ nodes []node }
 
-// leafOf returns the index of the leaf row x reaches. The comparison is float32 against
-// float32, NaN failing it, exactly as onnxruntime's BRANCH_LEQ with missing_value_tracks_true.
-func (t *tree) leafOf(x []float32) int {
-	i := 0
-	for {
-		n := &t.nodes[i]
-		if n.feature < 0 {
-			return i
-		}
-		v := x[n.feature]
-		if v <= n.threshold || (n.missingLeft && v != v) {
-			i = int(n.left)
-		} else {
-			i = int(n.right)
-		}
-	}
-}
-
-// leafOfCodes is leafOf for a row of bin codes, the same path by construction of the bins.
+// leafOfCodes returns the index of the leaf a row of bin codes reaches: by construction of the
+// bins, the leaf its values reach.
 func (t *tree) leafOfCodes(codes []uint8) int {
 	i := 0
 	for {
@@ -63,15 +45,4 @@ func (t *tree) depth() int {
 		return max(walk(int(n.left), d+1), walk(int(n.right), d+1))
 	}
 	return walk(0, 0)
-}
-
-// leaves returns the number of leaves.
-func (t *tree) leaves() int {
-	k := 0
-	for i := range t.nodes {
-		if t.nodes[i].feature < 0 {
-			k++
-		}
-	}
-	return k
 }
