@@ -118,7 +118,7 @@ type isoBuilder struct {
 // grow adds the subtree of rows at depth d and returns its node index.
 func (b *isoBuilder) grow(rows []int, d int) int32 {
 	id := int32(len(b.t.nodes))
-	b.t.nodes = append(b.t.nodes, node{feature: -1})
+	b.t.nodes = append(b.t.nodes, node{feature: -1, cover: float64(len(rows))})
 	if d >= b.limit || len(rows) <= 1 {
 		b.t.nodes[id].value = float32(float64(d) + avgPathLength(len(rows)))
 		return id

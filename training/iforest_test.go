@@ -129,3 +129,39 @@ func TestIForestRefuses(t *testing.T) {
 		})
 	}
 }
+
+func TestIForestExportCarriesCounts(t *testing.T) {
+	d := plantedOutliers(5, 1000, 10)
+	cfg := training.DefaultIForestConfig()
+	cfg.Trees = 5
+	m, err := training.TrainIForest(context.Background(), d, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := m.ONNX(models.KindAnomaly, d.Features, d.FeatureVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := models.Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// nodes_hitrates holds how many sample rows reached each node: every root holds the sample.
+	for _, n := range parsed.Proto.GetGraph().GetNode() {
+		var ids []int64
+		var rates []float32
+		for _, a := range n.GetAttribute() {
+			switch a.GetName() {
+			case "nodes_nodeids":
+				ids = a.GetInts()
+			case "nodes_hitrates":
+				rates = a.GetFloats()
+			}
+		}
+		for i, id := range ids {
+			if id == 0 && rates[i] != 256 {
+				t.Errorf("a root has hit rate %v: want the sample size 256", rates[i])
+			}
+		}
+	}
+}
