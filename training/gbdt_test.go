@@ -359,3 +359,50 @@ func TestGBDTExportRefusesBadMetadata(t *testing.T) {
 		})
 	}
 }
+
+func TestGBDTCoversAddUp(t *testing.T) {
+	d := riskData(13, 3000, 8, time.Time{})
+	cfg := training.DefaultGBDTConfig()
+	cfg.Trees = 5
+	b, err := trainGBDT(t, d, nil, cfg).ONNX(models.KindRisk, d.Features, d.FeatureVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := models.Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range m.Proto.GetGraph().GetNode() {
+		if n.GetOpType() != "TreeEnsembleRegressor" {
+			continue
+		}
+		ints := map[string][]int64{}
+		var rates []float32
+		var modes [][]byte
+		for _, a := range n.GetAttribute() {
+			ints[a.GetName()] = a.GetInts()
+			switch a.GetName() {
+			case "nodes_hitrates":
+				rates = a.GetFloats()
+			case "nodes_modes":
+				modes = a.GetStrings()
+			}
+		}
+		type key struct{ tree, node int64 }
+		cover := map[key]float64{}
+		for i := range rates {
+			cover[key{ints["nodes_treeids"][i], ints["nodes_nodeids"][i]}] = float64(rates[i])
+		}
+		for i := range rates {
+			if string(modes[i]) == "LEAF" {
+				continue
+			}
+			tr := ints["nodes_treeids"][i]
+			parent := float64(rates[i])
+			sum := cover[key{tr, ints["nodes_truenodeids"][i]}] + cover[key{tr, ints["nodes_falsenodeids"][i]}]
+			if parent <= 0 || math.Abs(parent-sum) > 1e-4*parent {
+				t.Errorf("tree %d node %d: cover %v, children %v: want equal and positive", tr, ints["nodes_nodeids"][i], parent, sum)
+			}
+		}
+	}
+}
