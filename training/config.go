@@ -33,6 +33,10 @@ type GBDTConfig struct {
 	ScalePosWeight float64
 	Seed           int64 // seeds bin sampling, row and column subsampling
 	Threads        int   // goroutines, 0 = one per CPU; the model does not depend on it
+
+	// parallelMin, when set, replaces the least rows worth sharing between goroutines, so
+	// that tests reach the parallel paths with small data.
+	parallelMin int
 }
 
 // DefaultGBDTConfig returns the documented defaults.

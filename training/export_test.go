@@ -8,3 +8,10 @@ func BinEdges(d Dataset, nBins int) (edges [][]float32, code func(f int, v float
 	b := fitBinner(d, nBins, 1, 2)
 	return b.edges, b.code
 }
+
+// WithSmallChunks returns cfg with every parallel path taken from a few dozen rows on, so
+// that determinism tests reach them without large data.
+func WithSmallChunks(cfg GBDTConfig) GBDTConfig {
+	cfg.parallelMin = 16
+	return cfg
+}

@@ -89,11 +89,11 @@ func TestGBDTLearnsFromMissingValues(t *testing.T) {
 }
 
 func TestGBDTCalibratedUnderImbalance(t *testing.T) {
-	d := riskData(5, 20000, 10, time.Time{})
+	d := riskData(5, 10000, 10, time.Time{})
 	rate := mean(d.Y)
 	for _, spw := range []float64{0, 1} {
 		cfg := training.DefaultGBDTConfig()
-		cfg.Trees, cfg.ScalePosWeight = 80, spw
+		cfg.Trees, cfg.ScalePosWeight = 60, spw
 		m := trainGBDT(t, d, nil, cfg)
 		p := predict(m, d)
 		if spw == 0 && m.ScalePosWeight() <= 5 {
@@ -216,11 +216,12 @@ func TestGBDTTreeLimits(t *testing.T) {
 }
 
 func TestGBDTDeterministic(t *testing.T) {
-	d := riskData(10, 30000, 12, time.Time{})
+	d := riskData(10, 6000, 12, time.Time{})
 	cfg := training.DefaultGBDTConfig()
-	cfg.Trees, cfg.Subsample, cfg.ColSample, cfg.Seed = 40, 0.7, 0.6, 42
+	cfg.Trees, cfg.Subsample, cfg.ColSample, cfg.Seed = 25, 0.7, 0.6, 42
 	export := func(threads int) []byte {
-		c := cfg
+		// Small chunks send histograms, partitions and scoring through their parallel code.
+		c := training.WithSmallChunks(cfg)
 		c.Threads = threads
 		b, err := trainGBDT(t, d, nil, c).ONNX(models.KindRisk, d.Features, d.FeatureVersion)
 		if err != nil {

@@ -1,6 +1,9 @@
 package training
 
-import "math"
+import (
+	"cmp"
+	"math"
+)
 
 // grower grows one boosting tree from binned data. It owns the buffers that every round reuses:
 // the row index, whose segments are the nodes' rows, and a pool of histograms.
@@ -15,6 +18,7 @@ type grower struct {
 	maxDepth  int
 	maxLeaves int
 	lr        float64
+	minSplit  int      // least segment partitioned by several goroutines
 	index     []uint32 // the rows of the tree being grown; node segments partition it
 	scratch   []uint32
 	pool      []histogram
@@ -33,8 +37,9 @@ type leafState struct {
 func newGrower(codes []uint8, rows, cols int, bn *binner, cfg GBDTConfig, threads int) *grower {
 	g := &grower{
 		codes: codes, rows: rows, cols: cols, bn: bn, threads: threads,
-		hb:       newHistBuilder(codes, cols, threads),
+		hb:       newHistBuilder(codes, cols, threads, cmp.Or(cfg.parallelMin, parallelRows)),
 		maxDepth: cfg.MaxDepth, maxLeaves: cfg.MaxLeaves, lr: cfg.LearningRate,
+		minSplit: cmp.Or(cfg.parallelMin, partitionParallelRows),
 		index:    make([]uint32, rows),
 		scratch:  make([]uint32, rows),
 		colCodes: make([]uint8, len(codes)),
@@ -180,7 +185,7 @@ func (g *grower) partition(begin, end int, s split) int {
 		goes[missingBin] = 1
 	}
 	// Each chunk compacts its left rows in place and copies its right rows to scratch.
-	threads := min(g.threads, max(len(seg)/partitionParallelRows, 1))
+	threads := min(g.threads, max(len(seg)/g.minSplit, 1))
 	nl := make([]int, threads)
 	bounds := make([][2]int, threads)
 	parallelChunks(len(seg), threads, func(t, lo, hi int) {

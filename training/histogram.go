@@ -119,6 +119,7 @@ type histBuilder struct {
 	codes   []uint8
 	cols    int
 	threads int
+	minRows int         // least rows per goroutine
 	scratch []histogram // one per extra goroutine
 }
 
@@ -127,8 +128,8 @@ type histBuilder struct {
 // work shared.
 const parallelRows = 2048
 
-func newHistBuilder(codes []uint8, cols, threads int) *histBuilder {
-	b := &histBuilder{codes: codes, cols: cols, threads: threads}
+func newHistBuilder(codes []uint8, cols, threads, minRows int) *histBuilder {
+	b := &histBuilder{codes: codes, cols: cols, threads: threads, minRows: minRows}
 	for t := 1; t < threads; t++ {
 		b.scratch = append(b.scratch, newHistogram(cols))
 	}
@@ -141,7 +142,7 @@ func (b *histBuilder) build(dst histogram, grad []rowGrad, rows []uint32, n int)
 	if rows != nil {
 		n = len(rows)
 	}
-	threads := min(b.threads, max(n/parallelRows, 1))
+	threads := min(b.threads, max(n/b.minRows, 1))
 	parallelChunks(n, threads, func(t, lo, hi int) {
 		h := dst
 		if t > 0 {
