@@ -164,8 +164,9 @@ func (b *isoBuilder) grow(rows []int, d int) int32 {
 }
 
 // Score writes the anomaly score in [0, 1] of each of rows rows of x to out. Path lengths are
-// summed in float32 in tree order and averaged, then 2^(-E[h]/c(n)), as in the ONNX export.
-// It panics if len(x) != rows*features or len(out) < rows.
+// summed in float32 in tree order and averaged, then 2^(-E[h]/c(n)), as in the ONNX export; a
+// NaN goes right at every split, in both. It panics if len(x) != rows*features or
+// len(out) < rows.
 func (m *IForest) Score(x []float32, rows int, out []float32) {
 	checkBatch("IForest.Score", x, rows, m.cols, out)
 	threads := 1

@@ -51,6 +51,21 @@ func TestONNXParity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A model whose splits are "is f0 missing": thresholds of +Inf, NaN routed by the split.
+	missing := riskData(22, 3000, 12, t0)
+	for i := range missing.Rows {
+		missing.Y[i] = 0
+		if i%4 == 0 {
+			missing.X[i*missing.Cols] = float32(math.NaN())
+			missing.Y[i] = 1
+		}
+	}
+	gcfg2 := training.DefaultGBDTConfig()
+	gcfg2.Trees = 10
+	gbdtMissing, err := training.TrainGBDT(ctx, missing, nil, gcfg2)
+	if err != nil {
+		t.Fatal(err)
+	}
 	iforest, err := training.TrainIForest(ctx, dense, training.DefaultIForestConfig())
 	if err != nil {
 		t.Fatal(err)
@@ -64,10 +79,12 @@ func TestONNXParity(t *testing.T) {
 		kind  string
 		score scorer
 		onnx  func(string, []string, string) ([]byte, error)
-		nan   bool // the model takes missing values
+		nan   bool // probe with missing values
 	}{
 		{"gbdt", models.KindRisk, gbdt.Predict, gbdt.ONNX, true},
-		{"iforest", models.KindAnomaly, iforest.Score, iforest.ONNX, false},
+		{"gbdt missing", models.KindRisk, gbdtMissing.Predict, gbdtMissing.ONNX, true},
+		// Training refuses NaN, but scoring takes it (right of every split, in ONNX too).
+		{"iforest", models.KindAnomaly, iforest.Score, iforest.ONNX, true},
 		{"logreg", models.KindRisk, logreg.Predict, logreg.ONNX, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -90,7 +107,14 @@ func TestONNXParity(t *testing.T) {
 			}
 			defer s.Close()
 
-			rows := parityRows(data, thresholds(t, m), tc.nan)
+			ths := thresholds(t, m)
+			if tc.name == "gbdt missing" && !slices.Contains(ths[0], float32(math.Inf(1))) {
+				t.Errorf("no split on f0 at +Inf (is missing): thresholds %v", ths[0])
+			}
+			if tc.name == "gbdt" && tracksTrue(m) == 0 {
+				t.Error("no split sends missing values left: the parity rows would not test that path")
+			}
+			rows := parityRows(data, ths, tc.nan)
 			n := len(rows) / data.Cols
 			goOut, ortOut := make([]float32, n), make([]float32, n)
 			tc.score(rows, n, goOut)
@@ -152,6 +176,21 @@ func thresholds(t *testing.T, m *models.Model) map[int][]float32 {
 		}
 	}
 	return out
+}
+
+// tracksTrue counts the splits whose missing values take the true (left) branch.
+func tracksTrue(m *models.Model) int {
+	k := 0
+	for _, n := range m.Proto.GetGraph().GetNode() {
+		for _, a := range n.GetAttribute() {
+			if a.GetName() == "nodes_missing_value_tracks_true" {
+				for _, v := range a.GetInts() {
+					k += int(v)
+				}
+			}
+		}
+	}
+	return k
 }
 
 // parityRows builds rows that probe the models where rounding would show: the training rows,
