@@ -41,6 +41,7 @@ type worker struct {
 	extra map[string]int32 // scans missing from the scans table, numbered per worker
 
 	scanOf, assetOf func(string) int32 // w.scanNumber and w.assetNumber, bound once
+	nums            []int32            // asset numbers of the rows of a batch
 
 	mScan, mAsset, mState, mProto, mSvc, mProd, mTunnel, mSev, mChange, mOS memo
 	kevCache                                                                map[string]int32
@@ -96,6 +97,21 @@ func (w *worker) scanNumber(id string) int32 {
 	n := int32(len(w.a.scans.started)) + int32(w.id)<<24 + int32(len(w.extra))
 	w.extra[strings.Clone(id)] = n
 	return n
+}
+
+// resolve joins every row of a batch to its asset before the batch is processed: the
+// lookups of one loop are independent, so the processor overlaps their cache misses
+// instead of waiting for each. The slice is reused by the next call.
+func (w *worker) resolve(ctx context.Context, id, ip *strCol, n int) ([]int32, error) {
+	w.nums = w.nums[:0]
+	for i := 0; i < n; i++ {
+		a, err := w.asset(ctx, id, ip, i)
+		if err != nil {
+			return nil, err
+		}
+		w.nums = append(w.nums, a)
+	}
+	return w.nums, nil
 }
 
 // asset joins a row to an asset of the snapshot, by asset_id or else by IP.
@@ -178,6 +194,10 @@ func (w *worker) hostBatch(ctx context.Context, f datasets.File, rec arrow.Recor
 	bind(&w.mScan, &sc[0], &w.mAsset, &sc[3], &w.mState, &sc[4], &w.mOS, &sc[5])
 	n := int(rec.NumRows())
 	w.rows[tHosts] += int64(n)
+	nums, err := w.resolve(ctx, &sc[3], &sc[2], n)
+	if err != nil {
+		return err
+	}
 	for i := 0; i < n; i++ {
 		rt, rok := tc.at(i)
 		scan, key, ok := w.scan(&sc[0], i, rt, rok)
@@ -185,10 +205,7 @@ func (w *worker) hostBatch(ctx context.Context, f datasets.File, rec arrow.Recor
 			w.late[tHosts]++
 			continue
 		}
-		a, err := w.asset(ctx, &sc[3], &sc[2], i)
-		if err != nil {
-			return err
-		}
+		a := nums[i]
 		if a < 0 {
 			w.unjoined[tHosts]++
 			continue
@@ -238,6 +255,10 @@ func (w *worker) obsBatch(ctx context.Context, f datasets.File, rec arrow.Record
 	bind(&w.mScan, scanCol, &w.mAsset, idCol, &w.mState, stateCol, &w.mProto, protoCol, &w.mSvc, svcCol, &w.mProd, prodCol, &w.mTunnel, tunCol)
 	n := int(rec.NumRows())
 	w.rows[tObs] += int64(n)
+	nums, err := w.resolve(ctx, idCol, ipCol, n)
+	if err != nil {
+		return err
+	}
 	for i := 0; i < n; i++ {
 		rt, rok := tc.at(i)
 		scan, key, ok := w.scan(scanCol, i, rt, rok)
@@ -245,10 +266,7 @@ func (w *worker) obsBatch(ctx context.Context, f datasets.File, rec arrow.Record
 			w.late[tObs]++
 			continue
 		}
-		a, err := w.asset(ctx, idCol, ipCol, i)
-		if err != nil {
-			return err
-		}
+		a := nums[i]
 		if a < 0 {
 			w.unjoined[tObs]++
 			continue
@@ -342,6 +360,10 @@ func (w *worker) findBatch(ctx context.Context, f datasets.File, rec arrow.Recor
 	bind(&w.mScan, &sc[0], &w.mAsset, &sc[1], &w.mSev, &sc[3])
 	n := int(rec.NumRows())
 	w.rows[tFinds] += int64(n)
+	nums, err := w.resolve(ctx, &sc[1], &sc[2], n)
+	if err != nil {
+		return err
+	}
 	for i := 0; i < n; i++ {
 		// A finding has no time of its own: its scan must be known and over by the limit
 		// (a scan that started before it may have found this after it).
@@ -351,10 +373,7 @@ func (w *worker) findBatch(ctx context.Context, f datasets.File, rec arrow.Recor
 			continue
 		}
 		key := w.a.scans.started[scan]
-		a, err := w.asset(ctx, &sc[1], &sc[2], i)
-		if err != nil {
-			return err
-		}
+		a := nums[i]
 		if a < 0 {
 			w.unjoined[tFinds]++
 			continue
@@ -412,6 +431,10 @@ func (w *worker) diffBatch(ctx context.Context, f datasets.File, rec arrow.Recor
 	bind(&w.mAsset, &sc[0], &w.mChange, &sc[2], &w.mScan, &sc[3])
 	n := int(rec.NumRows())
 	w.rows[tDiffs] += int64(n)
+	nums, err := w.resolve(ctx, &sc[0], &sc[1], n)
+	if err != nil {
+		return err
+	}
 	for i := 0; i < n; i++ {
 		// A diff is made when its scan is over: a known scan must be over by the limit.
 		rt, rok := tc.at(i)
@@ -420,10 +443,7 @@ func (w *worker) diffBatch(ctx context.Context, f datasets.File, rec arrow.Recor
 			w.late[tDiffs]++
 			continue
 		}
-		a, err := w.asset(ctx, &sc[0], &sc[1], i)
-		if err != nil {
-			return err
-		}
+		a := nums[i]
 		if a < 0 {
 			w.unjoined[tDiffs]++
 			continue

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -130,7 +131,6 @@ func (nb *neighbourhood) others(kind int, k int32) float32 {
 // scan, each with the number of members that had it open, sorted by port key.
 type siblings struct {
 	image, group [][]portCount // by key number
-	union        map[[2]int32]int32
 }
 
 type portCount struct {
@@ -144,7 +144,6 @@ func (a *aggregator) siblings() *siblings {
 	sb := &siblings{
 		image: make([][]portCount, a.snap.keys[keyImage]),
 		group: make([][]portCount, a.snap.keys[keyGroup]),
-		union: map[[2]int32]int32{},
 	}
 	// Sets are small (the ports of one image), so a linear search beats a map.
 	add := func(set []portCount, k uint32) []portCount {
@@ -209,13 +208,14 @@ func contains(set []portCount, k uint32) bool {
 }
 
 // predicted counts the ports open on asset i's siblings that i was never seen to open.
-func (sb *siblings) predicted(info *assetInfo, o *obsAgg) int {
+// union caches the size of image ∪ group per pair; each goroutine has its own.
+func (sb *siblings) predicted(info *assetInfo, o *obsAgg, unions map[[2]int32]int32) int {
 	img, grp := sb.sets(info)
 	if len(img) == 0 && len(grp) == 0 {
 		return 0
 	}
 	pair := [2]int32{info.image, info.group}
-	union, ok := sb.union[pair]
+	union, ok := unions[pair]
 	if !ok {
 		union = int32(len(img))
 		for _, p := range grp {
@@ -223,7 +223,7 @@ func (sb *siblings) predicted(info *assetInfo, o *obsAgg) int {
 				union++
 			}
 		}
-		sb.union[pair] = union
+		unions[pair] = union
 	}
 	n := int(union)
 	for p := range o.each {
@@ -256,34 +256,48 @@ func (a *aggregator) emit(ctx context.Context, opts BuildOptions, emit func(arro
 		cols[k] = b.Field(3 + k).(*array.Float32Builder)
 	}
 	ts := arrow.Timestamp(a.limit)
-	var row [numFeatures]float32
-	var cves []int32
 	batch := opts.batchRows()
-	// rows are computed into columns and appended a column at a time
+	// Rows are computed in parallel into columns, then appended a column at a time.
 	colBuf := make([][]float32, numFeatures)
 	for k := range colBuf {
-		colBuf[k] = make([]float32, 0, min(batch, n))
+		colBuf[k] = make([]float32, min(batch, n))
+	}
+	scratch := make([]rowScratch, len(a.workers))
+	for g := range scratch {
+		scratch[g].unions = map[[2]int32]int32{}
 	}
 	for start := 0; start < n; start += batch {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		end := min(start+batch, n)
-		b.Reserve(end - start)
-		for k := range colBuf {
-			colBuf[k] = colBuf[k][:0]
+		chunk := (end - start + len(scratch) - 1) / len(scratch)
+		var wg sync.WaitGroup
+		for g := range scratch {
+			lo, hi := start+g*chunk, min(start+(g+1)*chunk, end)
+			if lo >= hi {
+				continue
+			}
+			wg.Add(1)
+			go func(sc *rowScratch) {
+				defer wg.Done()
+				for i := lo; i < hi; i++ {
+					a.row(i, sc, nb, sb)
+					for k, v := range sc.row {
+						colBuf[k][i-start] = v
+					}
+				}
+			}(&scratch[g])
 		}
+		wg.Wait()
+		b.Reserve(end - start)
 		for i := start; i < end; i++ {
-			cves = a.row(i, &row, nb, sb, cves)
 			ids.BinaryBuilder.Append(a.snap.idBytesOf(i))
 			asOf.Append(ts)
 			ver.Append(Version)
-			for k, v := range row {
-				colBuf[k] = append(colBuf[k], v)
-			}
 		}
 		for k := range cols {
-			cols[k].AppendValues(colBuf[k], nil)
+			cols[k].AppendValues(colBuf[k][:end-start], nil)
 		}
 		rec := b.NewRecordBatch()
 		err := emit(rec)
@@ -295,8 +309,18 @@ func (a *aggregator) emit(ctx context.Context, opts BuildOptions, emit func(arro
 	return nil
 }
 
-// row computes asset i's features into out. cves is scratch space, returned for reuse.
-func (a *aggregator) row(i int, out *[numFeatures]float32, nb *neighbourhood, sb *siblings, cves []int32) []int32 {
+// rowScratch is one goroutine's working space for row.
+type rowScratch struct {
+	row    [numFeatures]float32
+	cves   []int32
+	unions map[[2]int32]int32
+}
+
+// row computes asset i's features into sc.row. It only reads shared state, so rows may be
+// computed in parallel, each goroutine with its own scratch.
+func (a *aggregator) row(i int, sc *rowScratch, nb *neighbourhood, sb *siblings) {
+	out := &sc.row
+	cves := sc.cves[:0]
 	info := &a.snap.info[i]
 	o, h, f, d := a.state(i)
 	*out = [numFeatures]float32{}
@@ -319,7 +343,6 @@ func (a *aggregator) row(i int, out *[numFeatures]float32, nb *neighbourhood, sb
 		out[fHoursSinceScan], out[fNeverScanned] = maxHours, 1
 	}
 	out[fOpenPeak] = float32(o.peakOpen())
-	cves = cves[:0]
 	var versioned, unscanned float32
 	for p := range o.each {
 		if p.last == 0 {
@@ -389,14 +412,14 @@ func (a *aggregator) row(i int, out *[numFeatures]float32, nb *neighbourhood, sb
 	out[fNbrImageSize] = nb.others(keyImage, info.image)
 	out[fNbrGroupSize] = nb.others(keyGroup, info.group)
 
-	out[fPredSibling] = float32(sb.predicted(info, o))
+	out[fPredSibling] = float32(sb.predicted(info, o, sc.unions))
 	for _, p := range a.snap.inetOf(info) {
 		if !reported(o, p) {
 			unscanned++
 		}
 	}
 	out[fPredUnscanned] = unscanned
-	return cves
+	sc.cves = cves
 }
 
 // internetReaches reports whether the asset's rules open port p to the internet.

@@ -187,19 +187,22 @@ func joinedByID(pf *file.Reader) bool {
 }
 
 // strCol reads a string column whether the reader handed it over plain or as a dictionary.
+// The zero value is a column whose every value is "".
 type strCol struct {
 	plain *array.String
 	ind   []int32 // dictionary indices, when dictionary-encoded
 	dict  *array.String
-	nulls arrow.Array
+	valid []byte // validity bitmap; nil when no value is null
+	voff  int    // the array's offset into valid
 }
 
 func newStrCol(a arrow.Array) (strCol, error) {
+	var c strCol
 	switch a := a.(type) {
 	case nil:
 		return strCol{}, nil // a column the reader left out: every value reads ""
 	case *array.String:
-		return strCol{plain: a, nulls: a}, nil
+		c.plain = a
 	case *array.Dictionary:
 		if dd, ok := a.Data().Dictionary().(*array.Data); !ok || dd == nil {
 			// pqarrow hands a column with no values (all null, or the values of empty
@@ -207,7 +210,7 @@ func newStrCol(a arrow.Array) (strCol, error) {
 			if a.Len() > a.NullN() {
 				return strCol{}, fmt.Errorf("dictionary column with %d values and no dictionary", a.Len()-a.NullN())
 			}
-			return strCol{nulls: a}, nil
+			return strCol{}, nil
 		}
 		d, ok := a.Dictionary().(*array.String)
 		if !ok {
@@ -217,30 +220,47 @@ func newStrCol(a arrow.Array) (strCol, error) {
 		if !ok {
 			return strCol{}, fmt.Errorf("dictionary indices of %s, want int32", a.Indices().DataType())
 		}
-		return strCol{ind: ind.Int32Values(), dict: d, nulls: a}, nil
+		c.ind, c.dict = ind.Int32Values(), d
+	default:
+		return strCol{}, fmt.Errorf("column of %s, want string", a.DataType())
 	}
-	return strCol{}, fmt.Errorf("column of %s, want string", a.DataType())
+	// checked here once, not through the arrow.Array interface on every row
+	if a.NullN() > 0 {
+		c.valid, c.voff = a.NullBitmapBytes(), a.Data().Offset()
+	}
+	return c, nil
+}
+
+func (c *strCol) null(i int) bool {
+	if c.valid == nil {
+		return false
+	}
+	j := c.voff + i
+	return c.valid[j>>3]&(1<<(j&7)) == 0
 }
 
 // value is row i's string, "" for null. The string aliases Arrow memory: clone it to keep it
 // past the batch.
 func (c *strCol) value(i int) string {
-	if c.nulls == nil || c.nulls.IsNull(i) {
-		return ""
-	}
-	if c.plain != nil {
+	switch {
+	case c.plain != nil:
+		if c.null(i) {
+			return ""
+		}
 		return c.plain.Value(i)
+	case c.dict != nil:
+		if c.null(i) {
+			return ""
+		}
+		return c.dict.Value(int(c.ind[i]))
 	}
-	if c.dict == nil {
-		return ""
-	}
-	return c.dict.Value(int(c.ind[i]))
+	return ""
 }
 
 // key is a small integer that is equal for equal values within one batch: the dictionary
 // index, or -1 for plain columns (whose callers then compare values).
 func (c *strCol) key(i int) int32 {
-	if c.plain != nil || c.dict == nil || c.nulls == nil || c.nulls.IsNull(i) {
+	if c.dict == nil || c.null(i) {
 		return -1
 	}
 	return c.ind[i]
