@@ -128,7 +128,7 @@ func Demo(ctx context.Context, opts DemoOptions) (*DemoSummary, error) {
 				return nil, err
 			}
 		}
-		if err := writeInventory(invDir, e); err != nil {
+		if err := WriteInventory(invDir, e); err != nil {
 			return nil, err
 		}
 		rep, err := loop.Cycle(ctx)
@@ -164,8 +164,9 @@ func Demo(ctx context.Context, opts DemoOptions) (*DemoSummary, error) {
 	return sum, nil
 }
 
-// writeInventory writes the epoch's AWS export where the loop's inventory source reads it.
-func writeInventory(dir string, e *estate.Estate) error {
+// WriteInventory writes an estate epoch's AWS export (describe-instances and
+// describe-security-groups JSON) into dir, each file replaced atomically.
+func WriteInventory(dir string, e *estate.Estate) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
