@@ -3,6 +3,7 @@ package features_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -335,5 +336,47 @@ func TestBuildEmitError(t *testing.T) {
 	})
 	if err != stop || calls != 1 {
 		t.Errorf("Build returned %v after %d calls, want the emit error after 1", err, calls)
+	}
+}
+
+// TestBuildCancelled: a cancelled context stops the build with its error.
+func TestBuildCancelled(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	s := newWorkspace(t, mem)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := features.Build(ctx, s, features.BuildOptions{AsOf: asOf}, nopEmit); !errors.Is(err, context.Canceled) {
+		t.Errorf("Build with a cancelled context returned %v, want context.Canceled", err)
+	}
+}
+
+// TestBuildBadTable: a file of a table without the columns riskmap writes is an error that
+// names the file and the column.
+func TestBuildBadTable(t *testing.T) {
+	for _, table := range []string{datasets.TableAssets, datasets.TableObservations, datasets.TableFindings} {
+		t.Run(table, func(t *testing.T) {
+			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			defer mem.AssertSize(t, 0)
+			s := newWorkspace(t, mem)
+			sc := arrow.NewSchema([]arrow.Field{
+				{Name: "snapshot_time", Type: datasets.Timestamp, Nullable: true},
+				{Name: "scan_id", Type: arrow.BinaryTypes.String},
+				{Name: "scan_time", Type: datasets.Timestamp, Nullable: true},
+			}, nil)
+			b := array.NewRecordBuilder(mem, sc)
+			b.Field(0).(*array.TimestampBuilder).Append(arrow.Timestamp(day(1).UnixMicro()))
+			b.Field(1).(*array.StringBuilder).Append("scan-1")
+			b.Field(2).(*array.TimestampBuilder).Append(arrow.Timestamp(day(1).UnixMicro()))
+			rec := b.NewRecordBatch()
+			b.Release()
+			w := writer(t, s)
+			write(t, w, table, "day=2026-03-02", "odd", rec)
+			w.Close()
+			_, err := features.Build(context.Background(), s, features.BuildOptions{AsOf: asOf}, nopEmit)
+			if err == nil || !strings.Contains(err.Error(), "odd.parquet") || !strings.Contains(err.Error(), "column") {
+				t.Errorf("Build returned %v, want an error naming odd.parquet and a column", err)
+			}
+		})
 	}
 }

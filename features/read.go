@@ -168,6 +168,9 @@ func (r tableRead) file(ctx context.Context, mem memory.Allocator, f datasets.Fi
 	}
 	defer rr.Release()
 	for rr.Next() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if err := fn(rr.RecordBatch()); err != nil {
 			return err
 		}
