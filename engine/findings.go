@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"os"
+	"sort"
 
 	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/features/findings"
@@ -58,6 +59,13 @@ func (in *Ingester) findings(ctx context.Context, hosts []riskmap.Host, obs []ri
 			continue
 		}
 		fs := in.Rules.Evaluate(findings.Input{Asset: assetOf[h.IP], Observations: byIP[h.IP], Host: h}, in.kev, in.epss.Lookup)
+		if a := assetOf[h.IP]; a != nil && h.Status == "up" {
+			recent, err := in.recentObservations(ctx, a, h, byIP[h.IP])
+			if err != nil {
+				return nil, err
+			}
+			fs = append(fs, findings.ValidateExposure(a, recent)...)
+		}
 		for j := range fs {
 			fs[j].ScanID = h.ScanID
 			if fs[j].AssetID == "" {
@@ -67,5 +75,41 @@ func (in *Ingester) findings(ctx context.Context, hosts []riskmap.Host, obs []ri
 		out = append(out, fs...)
 	}
 	findings.SortFindings(out)
+	return out, nil
+}
+
+// recentScans is how many scans of an asset security-group validation looks at: a rule is
+// called unused only when nothing listened behind it in any of them.
+const recentScans = 3
+
+// recentObservations returns the asset's observations in this scan and its latest earlier
+// scans, newest first, for security-group validation.
+func (in *Ingester) recentObservations(ctx context.Context, a *riskmap.Asset, host *riskmap.Host, current []riskmap.Observation) ([][]riskmap.Observation, error) {
+	out := [][]riskmap.Observation{current}
+	h, err := in.history(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids := append([]string(nil), h.byHost[hostKey(a.ID, host.IP)]...)
+	sort.Slice(ids, func(i, j int) bool { return h.scans[ids[i]].Started.After(h.scans[ids[j]].Started) })
+	for _, id := range ids {
+		if len(out) == recentScans {
+			break
+		}
+		if id == host.ScanID || !h.scans[id].Started.Before(host.ScanTime) {
+			continue
+		}
+		snap, err := in.snapshot(ctx, h, id)
+		if err != nil {
+			return nil, err
+		}
+		var obs []riskmap.Observation
+		for _, o := range snap.Observations {
+			if o.AssetID == a.ID {
+				obs = append(obs, o)
+			}
+		}
+		out = append(out, obs)
+	}
 	return out, nil
 }
