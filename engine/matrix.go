@@ -28,31 +28,47 @@ func (m *Matrix) Row(i int) []float32 { return m.X[i*m.Cols : (i+1)*m.Cols] }
 func FeatureMatrix(ctx context.Context, s *datasets.Store, asOf time.Time) (*Matrix, error) {
 	names := features.Names()
 	m := &Matrix{AsOf: asOf, Cols: len(names)}
+	var x []float32
 	_, err := features.Build(ctx, s, features.BuildOptions{AsOf: asOf}, func(rec arrowRecord) error {
-		sc := rec.Schema()
-		ids, ok := rec.Column(0).(*array.String)
-		if !ok || sc.Field(0).Name != "asset_id" || int(rec.NumCols()) != 3+len(names) {
-			return fmt.Errorf("features: unexpected batch schema %s", sc)
+		ids, _, err := rowMajor(rec, names, &x)
+		if err != nil {
+			return err
 		}
-		base := len(m.Assets)
-		n := int(rec.NumRows())
-		for i := 0; i < n; i++ {
-			m.Assets = append(m.Assets, ids.Value(i))
-		}
-		m.X = append(m.X, make([]float32, n*m.Cols)...)
-		for f := range names {
-			col, ok := rec.Column(3 + f).(*array.Float32)
-			if !ok || sc.Field(3+f).Name != names[f] {
-				return fmt.Errorf("features: column %d is %s, want float32 %s", 3+f, sc.Field(3+f).Name, names[f])
-			}
-			vals := col.Float32Values()
-			for i := 0; i < n; i++ {
-				m.X[(base+i)*m.Cols+f] = vals[i]
-			}
-		}
+		m.Assets = append(m.Assets, ids...)
+		m.X = append(m.X, x...)
 		return nil
 	})
 	return m, err
+}
+
+// rowMajor copies a features batch into *x (reused, row-major) and returns its asset ids and
+// row count, checking that its columns are the feature spec's in order.
+func rowMajor(rec arrowRecord, names []string, x *[]float32) ([]string, int, error) {
+	sc := rec.Schema()
+	ids, ok := rec.Column(0).(*array.String)
+	if !ok || sc.Field(0).Name != "asset_id" || int(rec.NumCols()) != 3+len(names) {
+		return nil, 0, fmt.Errorf("features: unexpected batch schema %s", sc)
+	}
+	n, cols := int(rec.NumRows()), len(names)
+	if cap(*x) < n*cols {
+		*x = make([]float32, n*cols)
+	}
+	*x = (*x)[:n*cols]
+	out := make([]string, n)
+	for i := 0; i < n; i++ {
+		out[i] = ids.Value(i)
+	}
+	for f := range names {
+		col, ok := rec.Column(3 + f).(*array.Float32)
+		if !ok || sc.Field(3+f).Name != names[f] {
+			return nil, 0, fmt.Errorf("features: column %d is %s, want float32 %s", 3+f, sc.Field(3+f).Name, names[f])
+		}
+		vals := col.Float32Values()
+		for i := 0; i < n; i++ {
+			(*x)[i*cols+f] = vals[i]
+		}
+	}
+	return out, n, nil
 }
 
 // Points are the as_of times history offers for training: the start of every recorded

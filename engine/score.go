@@ -19,15 +19,28 @@ type ScoreOptions struct {
 	Risk    string // "name" or "name@version"; "" means "risk"
 	Anomaly string // "" means "anomaly"; "-" means no anomaly model
 	Reasons int    // top features to keep per asset (0 means 3)
+	// Explain keeps the feature row and every contribution of this asset.
+	Explain string
+	// BatchRows is the rows handed to onnxruntime at a time (0: datasets.DefaultBatchRows).
+	BatchRows int
 }
 
-// Scored is the scores of one run, most urgent first, with the matrix they came from.
+// Scored is the scores of one run, most urgent first.
 type Scored struct {
-	Scores        []riskmap.Score
-	Matrix        *Matrix
-	RiskCard      models.Card
-	AnomalyCard   *models.Card
-	Contributions map[string][]float32 // asset -> per-feature contribution to risk
+	AsOf        time.Time
+	Scores      []riskmap.Score
+	RiskCard    models.Card
+	AnomalyCard *models.Card
+	// Explained is set when ScoreOptions.Explain named an asset of the inventory.
+	Explained *Explanation
+}
+
+// Explanation is one asset's feature row and each feature's contribution to its risk.
+type Explanation struct {
+	AssetID       string
+	Method        string
+	Row           []float32
+	Contributions []float32
 }
 
 // Priority combines risk and anomaly into the rank key: risk first, raised by strangeness
@@ -38,7 +51,9 @@ func Priority(risk, anomaly float32) float32 {
 
 // Score scores every asset as of opts.AsOf with the current (or named) models through
 // onnxruntime, explains the risk score (Saabas paths for riskmap's tree models, perturbation
-// otherwise), and returns the scores sorted by priority.
+// otherwise), and returns the scores sorted by priority. Features stream from features.Build
+// in batches straight into the reused onnxruntime sessions, so memory holds one batch of
+// features, not the table.
 func Score(ctx context.Context, s *datasets.Store, opts ScoreOptions) (*Scored, error) {
 	if opts.AsOf.IsZero() {
 		opts.AsOf = time.Now().UTC()
@@ -55,27 +70,25 @@ func Score(ctx context.Context, s *datasets.Store, opts ScoreOptions) (*Scored, 
 	if err := models.InitRuntime(); err != nil {
 		return nil, err
 	}
+	names := features.Names()
 	reg := models.OpenRegistry(s.Dir)
 	name, version := splitModel(opts.Risk)
 	risk, riskCard, err := reg.Get(name, version)
 	if err != nil {
-		return nil, fmt.Errorf("risk model: %w (train one with `riskmap train risk`, or the bundled default is installed by `riskmap cycle`)", err)
+		return nil, fmt.Errorf("risk model: %w (train one with `riskmap train risk`; `riskmap cycle` installs the bundled default)", err)
 	}
-	m, err := FeatureMatrix(ctx, s, opts.AsOf)
-	if err != nil {
-		return nil, err
-	}
-	names := features.Names()
 	if err := risk.CheckFeatures(names, features.Version); err != nil {
 		return nil, fmt.Errorf("risk model %s@%s: %w", riskCard.Name, riskCard.Version, err)
 	}
-	rows := len(m.Assets)
-	out := &Scored{Matrix: m, RiskCard: riskCard, Contributions: map[string][]float32{}}
-	riskScores, contrib, err := scoreAndExplain(risk, m)
+	sopts := models.ScorerOptions{BatchRows: opts.BatchRows}
+	riskScorer, err := models.NewScorer(risk, sopts)
 	if err != nil {
 		return nil, err
 	}
-	anomaly := make([]float32, rows)
+	defer riskScorer.Close()
+	explainer, _ := models.NewExplainer(risk, riskScorer) // no explanation is better than no score
+	out := &Scored{AsOf: opts.AsOf, RiskCard: riskCard}
+	var anomalyScorer *models.Scorer
 	if opts.Anomaly != "-" {
 		an, ver := splitModel(opts.Anomaly)
 		am, ac, err := reg.Get(an, ver)
@@ -87,58 +100,73 @@ func Score(ctx context.Context, s *datasets.Store, opts ScoreOptions) (*Scored, 
 			if err := am.CheckFeatures(names, features.Version); err != nil {
 				return nil, fmt.Errorf("anomaly model %s@%s: %w", ac.Name, ac.Version, err)
 			}
-			if anomaly, err = ScoreRows(am, m.X, rows); err != nil {
+			if anomalyScorer, err = models.NewScorer(am, sopts); err != nil {
 				return nil, err
 			}
+			defer anomalyScorer.Close()
 			out.AnomalyCard = &ac
 		}
 	}
-	for i, id := range m.Assets {
-		sc := riskmap.Score{
-			AssetID: id, AsOf: opts.AsOf, Model: riskCard.Name, ModelVersion: riskCard.Version,
-			Risk: riskScores[i], Anomaly: anomaly[i], Priority: Priority(riskScores[i], anomaly[i]),
+	cols := len(names)
+	var x, riskOut, anomalyOut, ref []float32
+	_, err = features.Build(ctx, s, features.BuildOptions{AsOf: opts.AsOf, BatchRows: opts.BatchRows}, func(rec arrowRecord) error {
+		ids, n, err := rowMajor(rec, names, &x)
+		if err != nil {
+			return err
 		}
-		if contrib != nil {
-			c := contrib[i*m.Cols : (i+1)*m.Cols]
-			sc.Reasons = models.TopReasons(names, m.Row(i), c, opts.Reasons)
-			out.Contributions[id] = c
+		riskOut, anomalyOut = grow(riskOut, n), grow(anomalyOut, n)
+		if err := riskScorer.Score(x, n, riskOut); err != nil {
+			return err
 		}
-		out.Scores = append(out.Scores, sc)
+		if anomalyScorer != nil {
+			if err := anomalyScorer.Score(x, n, anomalyOut); err != nil {
+				return err
+			}
+		} else {
+			clear(anomalyOut)
+		}
+		if ref == nil && n > 0 {
+			// The perturbation reference: the first batch's column means (a Saabas
+			// explanation does not use it).
+			ref = make([]float32, cols)
+			for i := 0; i < n; i++ {
+				for f := 0; f < cols; f++ {
+					ref[f] += x[i*cols+f] / float32(n)
+				}
+			}
+		}
+		for i, id := range ids {
+			row := x[i*cols : (i+1)*cols]
+			sc := riskmap.Score{
+				AssetID: id, AsOf: opts.AsOf, Model: riskCard.Name, ModelVersion: riskCard.Version,
+				Risk: riskOut[i], Anomaly: anomalyOut[i], Priority: Priority(riskOut[i], anomalyOut[i]),
+			}
+			if explainer != nil {
+				e, err := explainer.Explain(row, ref)
+				if err != nil {
+					return err
+				}
+				sc.Reasons = models.TopReasons(names, row, e.Contributions, opts.Reasons)
+				if id == opts.Explain {
+					out.Explained = &Explanation{AssetID: id, Method: e.Method, Row: append([]float32(nil), row...), Contributions: append([]float32(nil), e.Contributions...)}
+				}
+			}
+			out.Scores = append(out.Scores, sc)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	sort.SliceStable(out.Scores, func(i, j int) bool { return out.Scores[i].Priority > out.Scores[j].Priority })
 	return out, nil
 }
 
-func scoreAndExplain(m *models.Model, x *Matrix) ([]float32, []float32, error) {
-	rows := len(x.Assets)
-	sc, err := models.NewScorer(m, models.ScorerOptions{})
-	if err != nil {
-		return nil, nil, err
+func grow(b []float32, n int) []float32 {
+	if cap(b) < n {
+		return make([]float32, n)
 	}
-	defer sc.Close()
-	scores := make([]float32, rows)
-	if err := sc.Score(x.X, rows, scores); err != nil {
-		return nil, nil, err
-	}
-	ex, err := models.NewExplainer(m, sc)
-	if err != nil || rows == 0 {
-		return scores, nil, nil // no explanation is better than no score
-	}
-	ref := make([]float32, x.Cols)
-	for i := 0; i < rows; i++ {
-		for f, v := range x.Row(i) {
-			ref[f] += v / float32(rows)
-		}
-	}
-	contrib := make([]float32, rows*x.Cols)
-	for i := 0; i < rows; i++ {
-		e, err := ex.Explain(x.Row(i), ref)
-		if err != nil {
-			return nil, nil, err
-		}
-		copy(contrib[i*x.Cols:], e.Contributions)
-	}
-	return scores, contrib, nil
+	return b[:n]
 }
 
 // WriteScores stores scores in the scores table, one file per as_of and model version.
@@ -146,7 +174,7 @@ func WriteScores(w *datasets.Writer, scored *Scored) error {
 	if len(scored.Scores) == 0 {
 		return nil
 	}
-	asOf := scored.Scores[0].AsOf
+	asOf := scored.AsOf
 	rec := datasets.ScoresRecord(w.Store().Allocator(), scored.Scores)
 	defer rec.Release()
 	id := fmt.Sprintf("%s-%s-%s", asOf.UTC().Format("20060102T150405Z"), scored.RiskCard.Name, scored.RiskCard.Version)

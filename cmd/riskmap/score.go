@@ -42,7 +42,7 @@ func (m *Main) runScore(ctx context.Context, args []string) error {
 	if err := engine.EnsureModels(w); err != nil {
 		return err
 	}
-	scored, err := engine.Score(ctx, w.Store(), engine.ScoreOptions{AsOf: at, Risk: *model, Anomaly: *anomaly})
+	scored, err := engine.Score(ctx, w.Store(), engine.ScoreOptions{AsOf: at, Risk: *model, Anomaly: *anomaly, Explain: *explain})
 	if err != nil {
 		return err
 	}
@@ -88,18 +88,14 @@ func (m *Main) runScore(ctx context.Context, args []string) error {
 }
 
 func (m *Main) printExplanation(scored *engine.Scored, asset string, asJSON bool) error {
-	idx := -1
-	for i, id := range scored.Matrix.Assets {
-		if id == asset {
-			idx = i
+	ex := scored.Explained
+	if ex == nil {
+		for _, s := range scored.Scores {
+			if s.AssetID == asset {
+				return fmt.Errorf("the risk model %s@%s gives no explanation", scored.RiskCard.Name, scored.RiskCard.Version)
+			}
 		}
-	}
-	if idx < 0 {
-		return fmt.Errorf("asset %q is not in the inventory as of %s", asset, scored.Matrix.AsOf.Format(time.RFC3339))
-	}
-	contrib := scored.Contributions[asset]
-	if contrib == nil {
-		return fmt.Errorf("the risk model %s@%s gives no explanation", scored.RiskCard.Name, scored.RiskCard.Version)
+		return fmt.Errorf("asset %q is not in the inventory as of %s", asset, scored.AsOf.Format(time.RFC3339))
 	}
 	var sc any
 	for _, s := range scored.Scores {
@@ -108,7 +104,6 @@ func (m *Main) printExplanation(scored *engine.Scored, asset string, asJSON bool
 		}
 	}
 	spec := features.Spec()
-	row := scored.Matrix.Row(idx)
 	type item struct {
 		Feature      string  `json:"feature"`
 		Value        float32 `json:"value"`
@@ -116,17 +111,17 @@ func (m *Main) printExplanation(scored *engine.Scored, asset string, asJSON bool
 		Doc          string  `json:"doc"`
 	}
 	var items []item
-	for f, c := range contrib {
+	for f, c := range ex.Contributions {
 		if c != 0 {
-			items = append(items, item{spec[f].Name, row[f], c, spec[f].Doc})
+			items = append(items, item{spec[f].Name, ex.Row[f], c, spec[f].Doc})
 		}
 	}
 	sortByMagnitude(items, func(i item) float32 { return i.Contribution })
 	if asJSON {
-		return m.printJSON(map[string]any{"score": sc, "contributions": items})
+		return m.printJSON(map[string]any{"score": sc, "method": ex.Method, "contributions": items})
 	}
 	b, _ := json.Marshal(sc)
-	fmt.Fprintf(m.Stdout, "%s\n", b)
+	fmt.Fprintf(m.Stdout, "%s\nmethod: %s (contributions to the risk margin)\n", b, ex.Method)
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "FEATURE\tVALUE\tCONTRIBUTION\tMEANING")
 	for _, it := range items {
