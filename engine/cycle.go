@@ -190,10 +190,21 @@ func (l *Loop) Cycle(ctx context.Context) (*CycleReport, error) {
 	rep.Confirmed = confirmed
 	rep.Metrics.FindingsConfirmed, rep.Metrics.ConfirmationsFailed = len(confirmed), failed
 
-	// 6. Alerts.
+	// 6. Alerts. The assets that changed are scored again by the anomaly model, now that
+	// their new diffs are in the workspace: a change is judged by how strange it makes the
+	// asset look, not by how it looked before.
 	anomalyOf := map[string]float32{}
 	for _, s := range scored.Scores {
 		anomalyOf[s.AssetID] = s.Anomaly
+	}
+	if len(rep.Diffs) > 0 {
+		after, err := Score(ctx, l.W.Store(), ScoreOptions{AsOf: l.now(), Risk: l.Config.Models.Risk, Anomaly: l.Config.Models.Anomaly})
+		if err != nil {
+			return rep, err
+		}
+		for _, s := range after.Scores {
+			anomalyOf[s.AssetID] = s.Anomaly
+		}
 	}
 	for _, f := range confirmed {
 		rep.Alerts = append(rep.Alerts, FindingAlert(f, assetByID[f.AssetID], anomalyOf[f.AssetID], l.now()))
