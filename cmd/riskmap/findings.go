@@ -9,6 +9,7 @@ import (
 
 	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/datasets"
+	"github.com/riskmap/riskmap/features/findings"
 )
 
 func (m *Main) runFindings(ctx context.Context, args []string) error {
@@ -16,7 +17,12 @@ func (m *Main) runFindings(ctx context.Context, args []string) error {
 	asJSON := fs.Bool("json", false, "print JSON lines")
 	minSev := fs.String("min-severity", "info", "lowest severity to list")
 	asset := fs.String("asset", "", "only this asset id")
+	defaults := fs.Bool("default-rules", false, "print the default rules file (YAML) to start your own from; set its path as rules: in riskmap.yaml")
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *defaults {
+		_, err := m.Stdout.Write(findings.DefaultRulesYAML())
 		return err
 	}
 	min, err := riskmap.ParseSeverity(*minSev)

@@ -105,6 +105,15 @@ func (m *Main) runIngestNmap(ctx context.Context, args []string) error {
 	}
 	defer w.Close()
 	in := engine.NewIngester(w)
+	cfg, err := engine.LoadConfig(m.workspace)
+	if err != nil {
+		return err
+	}
+	if cfg.Rules != "" {
+		if in.Rules, err = engine.LoadRules(cfg.Rules); err != nil {
+			return err
+		}
+	}
 	if _, err := in.Recover(ctx); err != nil {
 		return err
 	}
