@@ -20,13 +20,16 @@ if [ "${RISKMAP_BENCH_QUICK:-}" = 1 ]; then
 fi
 run() { # package, benchmark regexp, benchtime
   echo "bench: $1 $2" >&2
-  go test -run '^$' -bench "$2" -benchtime "${3:-1x}" -count "$count" -timeout 60m "$1" | tee -a "$out/bench.txt"
+  go test -run '^$' -bench "$2" -benchtime "${3:-1x}" -count "${4:-$count}" -timeout 90m "$1" | tee -a "$out/bench.txt"
 }
 run ./features/nmapxml 'BenchmarkParse|BenchmarkIngest' 1x
 run ./features 'BenchmarkBuild' 1x
 run ./training 'BenchmarkTrainVsPeers' 1x
 run ./training 'BenchmarkScore' 1x
 run ./models 'BenchmarkScor' 1x
-run ./engine 'BenchmarkScanEfficiency' 1x
-go run ./bench/results -in "$out/bench.txt" -out bench/results.md
+run ./engine 'BenchmarkScanEfficiency' 1x 1   # one run: it takes about 20 minutes
+# The main job, and its report checked in headless Chromium with a screenshot.
+./bin/riskmap demo --dir "$out/demo" | tee "$out/demo.txt"
+bash bench/report-check.sh "$out/demo/report.html" bench/report.png
+go run ./bench/results -in "$out/bench.txt" -out bench/results.md -efficiency "$out/scan-efficiency.json" -demo "$out/demo.txt"
 echo "bench: wrote bench/results.md" >&2
