@@ -20,6 +20,13 @@
 //     asset's own findings never reach its own feature) and sibling port sets are counted;
 //     rows are emitted in record batches of the features table's schema.
 //
+// Files: spec.go (the features), builder.go (Build and its passes), snapshot.go and
+// assetrows.go (the inventory), asset.go (exposure and asset features), threat.go (scans,
+// KEV, EPSS), read.go and columns.go (parallel Parquet reading with dictionaries and
+// memos), idindex.go (the asset id join), state.go and tables.go (per-asset state and the
+// per-table folds), neighbours.go and finish.go (neighbourhood, siblings, rows), write.go,
+// predicted.go, labels.go.
+//
 // WriteFeatures stores the rows of one as_of time as one file whose metadata carries the
 // fingerprint of its inputs, so a rebuild with unchanged inputs is skipped and a rebuild
 // with new inputs replaces the file atomically. PredictedPorts gives the scanner the ports
