@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -93,7 +94,7 @@ func TestCycleOnLab(t *testing.T) {
 	cfg.Schedule.RetrainEvery = 0
 	cfg.Alerts.Webhook = "http://" + ln.Addr().String() + "/hook"
 	cfg.Alerts.MinAnomaly = 0
-	loop := &engine.Loop{W: w, Config: cfg}
+	loop := &engine.Loop{W: w, Config: cfg, Log: quiet}
 	loop.Alerter = &engine.Alerter{W: w, Config: cfg.Alerts, Backoff: 10 * time.Millisecond}
 
 	var reps []*engine.CycleReport
@@ -163,3 +164,6 @@ func writeAWS(t *testing.T, dir string, e *estate.Estate) {
 		t.Fatal(err)
 	}
 }
+
+// quiet is the loop's logger in tests: the test says what matters.
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -167,7 +167,7 @@ func runRiskmap(b *testing.B, ctx context.Context, base string, e *estate.Estate
 	cfg.Schedule.RetrainEvery = 0
 	cfg.Runner = engine.LabRunner(cfg.Runner)
 	cfg.Alerts.JSONL = ""
-	loop := &engine.Loop{W: w, Config: cfg}
+	loop := &engine.Loop{W: w, Config: cfg, Log: quiet}
 	before, _ := netns.ReadCounters()
 	start := time.Now()
 	rep, err := loop.Cycle(ctx)
