@@ -251,7 +251,7 @@ func (a *aggregator) row(i int, sc *rowScratch, nb *neighbourhood, sb *siblings)
 
 	out[fPredSibling] = float32(sb.predicted(info, o, sc.unions))
 	for _, p := range a.snap.inetOf(info) {
-		if !reported(o, p) {
+		if !o.has(p) {
 			unscanned++
 		}
 	}
@@ -269,14 +269,4 @@ func (a *aggregator) internetReaches(info *assetInfo, p *portSeen) bool {
 		}
 	}
 	return p.proto == protoTCP && slices.Contains(a.snap.inetOf(info), p.port)
-}
-
-// reported reports whether any observation, in any state, named port p on the asset.
-func reported(o *obsAgg, p uint16) bool {
-	for q := range o.each {
-		if q.port == p {
-			return true
-		}
-	}
-	return false
 }

@@ -68,23 +68,56 @@ type portCount struct {
 	n   int32
 }
 
-func portKey(p *portSeen) uint32 { return uint32(p.port) | uint32(p.proto)<<16 }
+func portKey(p *portSeen) uint32 { return portKeyOf(p.port, p.proto) }
+
+// portCounter counts ports per key while siblings are gathered: a linear search while a
+// set is small (the ports of one image), a map once it is not.
+type portCounter struct {
+	sets  [][]portCount
+	index []map[uint32]int32
+}
+
+func (c *portCounter) add(k int32, port uint32) {
+	set := c.sets[k]
+	if m := c.index[k]; m != nil {
+		if j, ok := m[port]; ok {
+			set[j].n++
+			return
+		}
+		m[port] = int32(len(set))
+		c.sets[k] = append(set, portCount{port, 1})
+		return
+	}
+	for j := range set {
+		if set[j].key == port {
+			set[j].n++
+			return
+		}
+	}
+	c.sets[k] = append(set, portCount{port, 1})
+	if len(c.sets[k]) > indexAfter {
+		m := make(map[uint32]int32, 2*len(c.sets[k]))
+		for j, p := range c.sets[k] {
+			m[p.key] = int32(j)
+		}
+		c.index[k] = m
+	}
+}
+
+// sorted returns the sets, each sorted by port key.
+func (c *portCounter) sorted() [][]portCount {
+	for _, set := range c.sets {
+		slices.SortFunc(set, func(x, y portCount) int { return cmp.Compare(x.key, y.key) })
+	}
+	return c.sets
+}
+
+func newPortCounter(n int) *portCounter {
+	return &portCounter{sets: make([][]portCount, n), index: make([]map[uint32]int32, n)}
+}
 
 func (a *aggregator) siblings() *siblings {
-	sb := &siblings{
-		image: make([][]portCount, a.snap.keys[keyImage]),
-		group: make([][]portCount, a.snap.keys[keyGroup]),
-	}
-	// Sets are small (the ports of one image), so a linear search beats a map.
-	add := func(set []portCount, k uint32) []portCount {
-		for i := range set {
-			if set[i].key == k {
-				set[i].n++
-				return set
-			}
-		}
-		return append(set, portCount{k, 1})
-	}
+	images, groups := newPortCounter(a.snap.keys[keyImage]), newPortCounter(a.snap.keys[keyGroup])
 	for i := range a.snap.info {
 		info := &a.snap.info[i]
 		if info.image < 0 && info.group < 0 {
@@ -97,19 +130,14 @@ func (a *aggregator) siblings() *siblings {
 				continue
 			}
 			if info.image >= 0 {
-				sb.image[info.image] = add(sb.image[info.image], portKey(p))
+				images.add(info.image, portKey(p))
 			}
 			if info.group >= 0 {
-				sb.group[info.group] = add(sb.group[info.group], portKey(p))
+				groups.add(info.group, portKey(p))
 			}
 		}
 	}
-	for _, sets := range [][][]portCount{sb.image, sb.group} {
-		for _, set := range sets {
-			slices.SortFunc(set, func(x, y portCount) int { return cmp.Compare(x.key, y.key) })
-		}
-	}
-	return sb
+	return &siblings{image: images.sorted(), group: groups.sorted()}
 }
 
 // sets returns the port sets of an asset's image and group (nil where it has none).

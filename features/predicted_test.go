@@ -63,6 +63,22 @@ func TestPredictedPortsCapped(t *testing.T) {
 			t.Errorf("%s: %d predicted ports, want the cap %d", id, n, features.MaxPredicted)
 		}
 	}
+	// the features of a host with many ports: they index their ports instead of scanning
+	// a list for each row
+	rows, _ := build(t, s, features.BuildOptions{AsOf: asOf})
+	for _, tc := range []struct {
+		id, name string
+		want     float32
+	}{
+		{"i-web2", "open_ports_now", 300},
+		{"i-web2", "open_ports_ever", 303},
+		{"i-web2", "open_ports_peak", 300},
+		{"i-web1", "predicted_sibling_ports", 300},
+	} {
+		if got := value(t, rows, tc.id, tc.name); got != tc.want {
+			t.Errorf("%s of %s = %g, want %g", tc.name, tc.id, got, tc.want)
+		}
+	}
 	// i-web1 keeps its own history first
 	for _, p := range []int{22, 25, 80, 443, 9200} {
 		found := false

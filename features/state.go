@@ -30,7 +30,8 @@ const inlinePorts = 4
 // obsAgg aggregates observations.
 type obsAgg struct {
 	inline  [inlinePorts]portSeen
-	more    []portSeen // the ports beyond the inline ones
+	more    []portSeen       // the ports beyond the inline ones
+	index   map[uint32]int32 // port key -> position in more, once more is long
 	nInline uint8
 	runOpen uint16 // open rows in the current run
 	peak    uint16 // most open rows in a finished run
@@ -53,6 +54,13 @@ func (a *obsAgg) each(yield func(*portSeen) bool) {
 	}
 }
 
+// indexAfter is the number of overflow ports past which an obsAgg indexes them: a host that
+// answers on every port (a tarpit, a misconfigured firewall) must not make each row a scan
+// of thousands of entries.
+const indexAfter = 32
+
+func portKeyOf(port uint16, proto uint8) uint32 { return uint32(port) | uint32(proto)<<16 }
+
 // port returns the entry of port/proto, adding it when new.
 func (a *obsAgg) port(port uint16, proto uint8) *portSeen {
 	for i := 0; i < int(a.nInline); i++ {
@@ -60,9 +68,15 @@ func (a *obsAgg) port(port uint16, proto uint8) *portSeen {
 			return p
 		}
 	}
-	for i := range a.more {
-		if p := &a.more[i]; p.port == port && p.proto == proto {
-			return p
+	if a.index != nil {
+		if j, ok := a.index[portKeyOf(port, proto)]; ok {
+			return &a.more[j]
+		}
+	} else {
+		for i := range a.more {
+			if p := &a.more[i]; p.port == port && p.proto == proto {
+				return p
+			}
 		}
 	}
 	if a.nInline < inlinePorts {
@@ -71,7 +85,39 @@ func (a *obsAgg) port(port uint16, proto uint8) *portSeen {
 		return &a.inline[a.nInline-1]
 	}
 	a.more = append(a.more, portSeen{port: port, proto: proto, match: -1})
+	switch {
+	case a.index != nil:
+		a.index[portKeyOf(port, proto)] = int32(len(a.more) - 1)
+	case len(a.more) > indexAfter:
+		a.index = make(map[uint32]int32, 2*len(a.more))
+		for j := range a.more {
+			a.index[portKeyOf(a.more[j].port, a.more[j].proto)] = int32(j)
+		}
+	}
 	return &a.more[len(a.more)-1]
+}
+
+// has reports whether any observation, in any state and protocol, named port p.
+func (a *obsAgg) has(p uint16) bool {
+	for i := 0; i < int(a.nInline); i++ {
+		if a.inline[i].port == p {
+			return true
+		}
+	}
+	if a.index != nil {
+		for _, proto := range [...]uint8{protoTCP, protoUDP, protoOther} {
+			if _, ok := a.index[portKeyOf(p, proto)]; ok {
+				return true
+			}
+		}
+		return false
+	}
+	for i := range a.more {
+		if a.more[i].port == p {
+			return true
+		}
+	}
+	return false
 }
 
 // merge folds b (another worker's state of the same asset) into a. A run that both workers
