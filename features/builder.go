@@ -23,7 +23,9 @@ type BuildOptions struct {
 	// KEV is the catalog to match observed products against; nil means the kev table.
 	// Either way only entries added at or before AsOf count.
 	KEV *intel.KEV
-	// Workers is the number of files read at once; 0 means GOMAXPROCS (at most 8).
+	// Workers is the number of files read at once; 0 means GOMAXPROCS, at most 4. Each
+	// worker holds per-asset state for the table being read, so memory grows with
+	// Workers × assets; reading Parquet, not aggregating, bounds the speed past a few.
 	Workers int
 }
 
@@ -45,7 +47,7 @@ func (o BuildOptions) workers() int {
 	if o.Workers > 0 {
 		return o.Workers
 	}
-	return min(runtime.GOMAXPROCS(0), 8)
+	return min(runtime.GOMAXPROCS(0), 4)
 }
 
 func (o BuildOptions) batchRows() int {
