@@ -57,16 +57,20 @@ func (s *Store) scanFile(ctx context.Context, f File, opts ScanOptions, fn func(
 	}
 	var cols []int
 	if opts.Columns != nil {
-		sc, err := fr.Schema()
-		if err != nil {
-			return fmt.Errorf("read %s: %w", f.Path, err)
-		}
+		// pqarrow selects by Parquet leaf column, not by Arrow field: a nested field (a list,
+		// a struct) has several leaves, so map each name to every leaf under it.
+		sc := pf.MetaData().Schema
 		for _, name := range opts.Columns {
-			idx := sc.FieldIndices(name)
-			if len(idx) == 0 {
+			found := false
+			for i := 0; i < sc.NumColumns(); i++ {
+				if path := sc.Column(i).ColumnPath(); len(path) > 0 && path[0] == name {
+					cols = append(cols, i)
+					found = true
+				}
+			}
+			if !found {
 				return fmt.Errorf("read %s: no column %q", f.Path, name)
 			}
-			cols = append(cols, idx[0])
 		}
 	}
 	rr, err := fr.GetRecordReader(ctx, cols, nil)

@@ -241,3 +241,39 @@ func TestDuckDBReadsTables(t *testing.T) {
 		t.Fatalf("duckdb sees %v", rows[0])
 	}
 }
+
+// TestScanColumnsAfterNested selects columns that come after nested ones (lists, structs):
+// Parquet numbers leaves, not fields, so a naive index reads the wrong column.
+func TestScanColumnsAfterNested(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	s, _ := datasets.Open(t.TempDir(), mem)
+	w, _ := s.Writer()
+	defer w.Close()
+	obs := sampleObservations(5)
+	for i := range obs {
+		obs[i].OSMatch = fmt.Sprintf("os-%d", i)
+	}
+	rec := datasets.ObservationsRecord(mem, obs)
+	defer rec.Release()
+	if err := w.WriteTable(datasets.TableObservations, "", "x", rec); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	err := s.Scan(context.Background(), datasets.TableObservations, datasets.ScanOptions{Columns: []string{"os_match", "cpes", "port"}},
+		func(_ datasets.File, r arrow.RecordBatch) error {
+			if r.NumCols() != 3 {
+				return fmt.Errorf("got %d columns, want 3", r.NumCols())
+			}
+			for i := 0; i < int(r.NumRows()); i++ {
+				got = append(got, r.Column(r.Schema().FieldIndices("os_match")[0]).ValueStr(i))
+			}
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != "[os-0 os-1 os-2 os-3 os-4]" {
+		t.Fatalf("os_match read as %v", got)
+	}
+}

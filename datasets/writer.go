@@ -147,11 +147,20 @@ func (w *Writer) WriteTable(table, partition, id string, recs ...arrow.RecordBat
 		return fmt.Errorf("table %s: %w", table, err)
 	}
 	path := filepath.Join(dir, id+".parquet")
-	props := parquet.NewWriterProperties(
+	opts := []parquet.WriterProperty{
 		parquet.WithCompression(compress.Codecs.Zstd),
 		parquet.WithAllocator(w.s.mem),
-		parquet.WithMaxRowGroupLength(128*1024),
-	)
+		parquet.WithMaxRowGroupLength(128 * 1024),
+	}
+	// Dictionaries pay for strings that repeat (services, states, ids); for floats, such as
+	// feature columns, they cost time and rarely save space.
+	for _, f := range recs[0].Schema().Fields() {
+		switch f.Type.ID() {
+		case arrow.FLOAT32, arrow.FLOAT64:
+			opts = append(opts, parquet.WithDictionaryFor(f.Name, false))
+		}
+	}
+	props := parquet.NewWriterProperties(opts...)
 	arrProps := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(w.s.mem))
 	return w.commit(path, func(f *os.File) error {
 		// The Parquet writer closes the sink it is given; hide Close so that commit can
