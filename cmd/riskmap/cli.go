@@ -57,6 +57,7 @@ func (m *Main) commands() []command {
 		{"demo", "[--hosts N] [--cycles N]", "the main job: the loop on a lab estate in a private namespace", (*Main).runDemo},
 		{"lab", "up|down|advance|export", "run the lab estate by hand", (*Main).runLab},
 		{"report", "[-o FILE]", "write the HTML report of the workspace", (*Main).runReport},
+		{"sample", "DIR", "write the bundled sample data (scans, inventory, intel)", (*Main).runSample},
 		{"ingest", "nmap|inventory ...", "ingest nmap XML scans or cloud inventory exports", (*Main).runIngest},
 		{"tables", "[--json]", "list the workspace's tables with rows, files and partitions", (*Main).runTables},
 		{"export", "TABLE --format parquet|arrow|csv|jsonl [-o FILE]", "write a table as one file", (*Main).runExport},

@@ -236,3 +236,28 @@ func TestExportFormats(t *testing.T) {
 		})
 	}
 }
+
+// TestSampleData writes the bundled sample data and runs the commands its help suggests.
+func TestSampleData(t *testing.T) {
+	ws, dir := t.TempDir(), t.TempDir()
+	steps := [][]string{
+		{"sample", dir},
+		{"ingest", "inventory", "--provider", "aws", filepath.Join(dir, "inventory", "aws")},
+		{"intel", "import", "kev", filepath.Join(dir, "intel", "known_exploited_vulnerabilities.json")},
+		{"intel", "import", "epss", filepath.Join(dir, "intel", "epss_scores-2025-06-01.csv.gz")},
+		{"ingest", "nmap", filepath.Join(dir, "nmap"), filepath.Join(dir, "diff")},
+		{"findings"},
+		{"diff", filepath.Join(dir, "diff", "before.xml"), filepath.Join(dir, "diff", "after.xml")},
+	}
+	for _, args := range steps {
+		if code, _, errOut := run(t, ws, args...); code != exitOK {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+	}
+	rows := tablesJSON(t, ws)
+	for _, table := range []string{"assets", "scans", "observations", "kev", "epss", "findings"} {
+		if rows[table] == 0 {
+			t.Errorf("table %s empty after ingesting the sample: %v", table, rows)
+		}
+	}
+}
