@@ -20,5 +20,13 @@
 // the rule-of-thumb ranking every model card is compared with, and each model's ONNX method writes
 // the bytes that package models parses and runs. The Go models and their ONNX exports give the
 // same scores to float32 precision: trees compare float32 inputs with float32 thresholds exactly as
-// onnxruntime does, and the tests check every exported graph against onnxruntime.
+// onnxruntime does and sum leaves in float32 in tree order, and the tests check every exported
+// graph against onnxruntime. Scoring in Go walks blocks of rows through flattened trees side by
+// side, so the processor overlaps the rows' chains of loads.
+//
+// Random choices (bin sampling, row and feature subsampling, isolation trees) come from
+// math/rand/v2 PCG sources seeded from the config's Seed and the round or tree number, never
+// from shared state. Wrong lengths passed to Predict, Score, Evaluate or TimeSplit are
+// programming errors and panic, as slices do; wrong data or settings are errors that wrap
+// ErrDataset or ErrConfig and name the row, column or field.
 package training
