@@ -15,3 +15,6 @@ func WithSmallChunks(cfg GBDTConfig) GBDTConfig {
 	cfg.parallelMin = 16
 	return cfg
 }
+
+// ExpFast is the exponential training's gradients use.
+var ExpFast = expFast

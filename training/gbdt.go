@@ -230,7 +230,7 @@ type logLoss struct {
 }
 
 func (l *logLoss) gradient(i int, raw float64) rowGrad {
-	p := 1 / (1 + math.Exp(-raw))
+	p := 1 / (1 + expFast(-raw))
 	w, y := 1.0, float64(l.y[i])
 	if y == 1 {
 		w = l.spw

@@ -105,34 +105,39 @@ func TrainLogReg(ctx context.Context, d Dataset, cfg LogRegConfig) (*LogReg, err
 }
 
 // standardisation returns each column's mean and standard deviation over its non-NaN values,
-// as float32; a constant or empty column gets scale 1 (it only ever standardises to 0).
+// as float32; a constant or empty column gets scale 1 (it only ever standardises to 0). Two
+// passes in row order, so the matrix is read as it lies in memory.
 func standardisation(d Dataset) (mean, scale []float32) {
+	sum, n, ss := make([]float64, d.Cols), make([]float64, d.Cols), make([]float64, d.Cols)
+	for i := range d.Rows {
+		for j, v := range d.X[i*d.Cols : (i+1)*d.Cols] {
+			if v == v {
+				sum[j] += float64(v)
+				n[j]++
+			}
+		}
+	}
+	mu := make([]float64, d.Cols)
+	for j := range mu {
+		if n[j] > 0 {
+			mu[j] = sum[j] / n[j]
+		}
+	}
+	for i := range d.Rows {
+		for j, v := range d.X[i*d.Cols : (i+1)*d.Cols] {
+			if v == v {
+				dv := float64(v) - mu[j]
+				ss[j] += dv * dv
+			}
+		}
+	}
 	mean, scale = make([]float32, d.Cols), make([]float32, d.Cols)
-	for j := range d.Cols {
-		var s, n float64
-		for i := range d.Rows {
-			if v := float64(d.X[i*d.Cols+j]); !math.IsNaN(v) {
-				s += v
-				n++
+	for j := range mean {
+		mean[j], scale[j] = float32(mu[j]), 1
+		if n[j] > 0 {
+			if sd := float32(math.Sqrt(ss[j] / n[j])); sd > 0 && !math.IsInf(float64(sd), 0) {
+				scale[j] = sd
 			}
-		}
-		mu := 0.0
-		if n > 0 {
-			mu = s / n
-		}
-		var ss float64
-		for i := range d.Rows {
-			if v := float64(d.X[i*d.Cols+j]); !math.IsNaN(v) {
-				ss += (v - mu) * (v - mu)
-			}
-		}
-		sd := 0.0
-		if n > 0 {
-			sd = math.Sqrt(ss / n)
-		}
-		mean[j], scale[j] = float32(mu), float32(sd)
-		if !(scale[j] > 0) || math.IsInf(float64(scale[j]), 0) {
-			scale[j] = 1
 		}
 	}
 	return mean, scale
