@@ -9,8 +9,11 @@ import (
 	"github.com/riskmap/riskmap/models"
 )
 
-// CatchRateKs are the k of Metrics.CatchRate: deep-scanning the top k% of assets.
-var CatchRateKs = []int{1, 5, 10, 20}
+// catchRateKs are the k of Metrics.CatchRate: deep-scanning the top k% of assets.
+var catchRateKs = [...]int{1, 5, 10, 20}
+
+// CatchRateKs returns the k of Metrics.CatchRate, ascending: 1, 5, 10 and 20.
+func CatchRateKs() []int { return append([]int(nil), catchRateKs[:]...) }
 
 // calibrationBins is the number of equal-width bins of [0, 1] in Metrics.Calibration.
 const calibrationBins = 10
@@ -22,7 +25,7 @@ type Metrics struct {
 	PRAUC  float64 // average precision: precision at each positive's threshold, averaged
 	Brier  float64 // mean squared difference between score and label
 	ECE    float64 // expected calibration error: bin-weighted |mean score - positive rate|
-	// CatchRate maps k (CatchRateKs) to the share of positives among the top k% of rows by
+	// CatchRate maps k (CatchRateKs()) to the share of positives among the top k% of rows by
 	// score (ceil(k% of rows) rows); rows tied at the cut count in proportion, as a random
 	// order among them would on average.
 	CatchRate   map[int]float64
@@ -39,7 +42,7 @@ func Evaluate(scores, labels []float32) Metrics {
 		panic(fmt.Sprintf("training: Evaluate: %d scores for %d labels", len(scores), len(labels)))
 	}
 	n := len(scores)
-	m := Metrics{Rows: n, CatchRate: make(map[int]float64, len(CatchRateKs))}
+	m := Metrics{Rows: n, CatchRate: make(map[int]float64, len(catchRateKs))}
 	type row struct {
 		s   float64
 		pos bool
@@ -94,7 +97,7 @@ func Evaluate(scores, labels []float32) Metrics {
 		}
 		m.PRAUC = ap
 	}
-	for _, k := range CatchRateKs {
+	for _, k := range catchRateKs {
 		m.CatchRate[k] = catchRate(groups, n, k, P)
 	}
 	m.Brier, m.ECE, m.Calibration = calibration(scores, labels)

@@ -193,7 +193,7 @@ func FuzzEvaluate(f *testing.F) {
 			}
 		}
 		prev := 0.0
-		for _, k := range training.CatchRateKs {
+		for _, k := range training.CatchRateKs() {
 			c := m.CatchRate[k]
 			if m.Positives == 0 {
 				if !math.IsNaN(c) {

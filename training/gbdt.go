@@ -28,6 +28,9 @@ func (m *GBDT) Trees() int { return len(m.trees) }
 // Features returns the feature names of the training data (nil when it had none).
 func (m *GBDT) Features() []string { return append([]string(nil), m.features...) }
 
+// FeatureVersion returns the feature version of the training data.
+func (m *GBDT) FeatureVersion() string { return m.featureVersion }
+
 // ScalePosWeight returns the weight that positive rows had in training.
 func (m *GBDT) ScalePosWeight() float64 { return m.scalePosWeight }
 

@@ -29,6 +29,12 @@ func (m *IForest) SampleSize() int { return m.sampleSize }
 // Trees returns the number of trees.
 func (m *IForest) Trees() int { return len(m.trees) }
 
+// Features returns the feature names of the training data (nil when it had none).
+func (m *IForest) Features() []string { return append([]string(nil), m.features...) }
+
+// FeatureVersion returns the feature version of the training data.
+func (m *IForest) FeatureVersion() string { return m.featureVersion }
+
 // avgPathLength is c(n), the average path length of an unsuccessful search in a binary search
 // tree of n keys: how much deeper a leaf of n rows would have grown.
 func avgPathLength(n int) float64 {

@@ -28,6 +28,12 @@ type LogReg struct {
 // log-odds per standard deviation of its feature.
 func (m *LogReg) Weights() []float32 { return append([]float32(nil), m.weights...) }
 
+// Features returns the feature names of the training data (nil when it had none).
+func (m *LogReg) Features() []string { return append([]string(nil), m.features...) }
+
+// FeatureVersion returns the feature version of the training data.
+func (m *LogReg) FeatureVersion() string { return m.featureVersion }
+
 // Converged reports whether Newton's method met the tolerance within MaxIter steps, and how
 // many steps it took.
 func (m *LogReg) Converged() (bool, int) { return m.converged, m.iterations }
