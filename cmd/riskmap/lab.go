@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -69,6 +70,12 @@ func (m *Main) runLab(ctx context.Context, args []string) error {
 		sig := syscall.SIGTERM
 		if fs.Arg(0) == "advance" {
 			sig = syscall.SIGUSR1
+		}
+		// A stale state file could name a pid the kernel has since given to another
+		// program: signal it only if it is this riskmap's lab.
+		if cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", st.PID)); err != nil || !strings.Contains(string(cmdline), "lab\x00up") {
+			os.Remove(stateFile)
+			return fmt.Errorf("no lab is running as pid %d (stale %s removed)", st.PID, stateFile)
 		}
 		if err := syscall.Kill(st.PID, sig); err != nil {
 			return fmt.Errorf("lab (pid %d): %w; is it still up?", st.PID, err)
