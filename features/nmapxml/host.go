@@ -184,14 +184,20 @@ func (p *parser) merge(into, h *riskmap.Host) {
 }
 
 func (p *parser) status(h *riskmap.Host) error {
+	return p.stateAndReason("status", &h.Status, &h.Reason)
+}
+
+// stateAndReason reads the state and reason attributes of a <status> or <state> element,
+// which host status and port state share.
+func (p *parser) stateAndReason(elem string, state, reason *string) error {
 	for i := range p.lx.attrs {
 		a := p.lx.attr(i)
 		var err error
 		switch string(a.name) {
 		case "state":
-			h.Status, err = p.attr(a, "status")
+			*state, err = p.attr(a, elem)
 		case "reason":
-			h.Reason, err = p.attr(a, "status")
+			*reason, err = p.attr(a, elem)
 		}
 		if err != nil {
 			return err

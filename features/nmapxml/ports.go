@@ -133,20 +133,7 @@ func (p *parser) port() error {
 }
 
 func (p *parser) portState(o *riskmap.Observation) error {
-	for i := range p.lx.attrs {
-		a := p.lx.attr(i)
-		var err error
-		switch string(a.name) {
-		case "state":
-			o.State, err = p.attr(a, "state")
-		case "reason":
-			o.Reason, err = p.attr(a, "state")
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return p.skip()
+	return p.stateAndReason("state", &o.State, &o.Reason)
 }
 
 // service reads <service> and the CPEs inside it (nmap 5.5 and later).
