@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/scanner"
@@ -53,6 +54,9 @@ func (l *Loop) confirm(ctx context.Context, found []riskmap.Finding, scope scann
 				AssetID: f.AssetID, IPs: []netip.Addr{t.ip}, Tier: riskmap.TierStandard,
 				Reasons: []string{"confirm new serious findings"},
 			})
+		}
+		if it := &plan.Items[items[key]]; !slices.Contains(it.IPs, t.ip) {
+			it.IPs = append(it.IPs, t.ip) // an asset with findings on several addresses
 		}
 		portsOf[key] = append(portsOf[key], t.port)
 	}
