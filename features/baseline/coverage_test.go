@@ -68,14 +68,14 @@ func TestCoverageFromArgs(t *testing.T) {
 		args, want string
 		unknown    bool
 	}{
-		{"nmap -n -sV -p 22,80 -oX - 10.0.0.1", "T:22,80", false},
-		{"nmap -n -p- 10.0.0.1", "T:1-65535", false},
-		{"nmap -n -pT:22,U:53 -sU -sS 10.0.0.1", "T:22,U:53", false},
-		{"nmap -n -sU -sS -p 53,161 10.0.0.1", "T:53,161,U:53,161", false},
-		{"nmap -n -sU -p 53 10.0.0.1", "U:53", false},
-		{"nmap -n -sV 10.0.0.1", "", true},
-		{"nmap -n --top-ports 100 10.0.0.1", "", true},
-		{"nmap -n -F 10.0.0.1", "", true},
+		{"nmap -n -sV -p 22,80 -oX - 127.0.0.2", "T:22,80", false},
+		{"nmap -n -p- 127.0.0.2", "T:1-65535", false},
+		{"nmap -n -pT:22,U:53 -sU -sS 127.0.0.2", "T:22,U:53", false},
+		{"nmap -n -sU -sS -p 53,161 127.0.0.2", "T:53,161,U:53,161", false},
+		{"nmap -n -sU -p 53 127.0.0.2", "U:53", false},
+		{"nmap -n -sV 127.0.0.2", "", true},
+		{"nmap -n --top-ports 100 127.0.0.2", "", true},
+		{"nmap -n -F 127.0.0.2", "", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.args, func(t *testing.T) {
