@@ -187,6 +187,14 @@ func (w *Writer) commit(path string, write func(*os.File) error) error {
 	if w.lock == nil {
 		return errors.New("workspace writer is closed")
 	}
+	return WriteAtomic(path, write)
+}
+
+// WriteAtomic makes path hold what write writes, or leaves it as it was: write fills a
+// temporary file in the same directory (named .tmp-*, which readers never list and the next
+// Writer sweeps away), which is fsynced and renamed over path; then the directory is fsynced
+// so that the rename survives a crash. The caller is responsible for being the only writer.
+func WriteAtomic(path string, write func(*os.File) error) error {
 	dir := filepath.Dir(path)
 	tmp := filepath.Join(dir, ".tmp-"+randomHex()+"-"+filepath.Base(path))
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
@@ -212,10 +220,11 @@ func (w *Writer) commit(path string, write func(*os.File) error) error {
 		os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	return syncDir(dir)
+	return SyncDir(dir)
 }
 
-func syncDir(dir string) error {
+// SyncDir fsyncs a directory, making the renames and creations inside it durable.
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return fmt.Errorf("fsync %s: %w", dir, err)
