@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -164,10 +165,7 @@ func LoadEPSS(ctx context.Context, s *datasets.Store) (*intel.EPSS, error) {
 	return e, err
 }
 
-func appendTime(b *array.TimestampBuilder, t interface {
-	IsZero() bool
-	UnixMicro() int64
-}) {
+func appendTime(b *array.TimestampBuilder, t time.Time) {
 	if t.IsZero() {
 		b.AppendNull()
 		return

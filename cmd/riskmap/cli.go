@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"sort"
 	"strings"
 
 	"golang.org/x/term"
@@ -130,9 +129,7 @@ func (m *Main) usage(w io.Writer) {
 	fmt.Fprintln(w, "riskmap tells you where to look first, how hard, and what changed.")
 	fmt.Fprintln(w, "\nUsage: riskmap [--workspace DIR] [--log-format text|json] COMMAND [ARGS]")
 	fmt.Fprintln(w, "\nCommands:")
-	cmds := m.commands()
-	sort.SliceStable(cmds, func(i, j int) bool { return false })
-	for _, c := range cmds {
+	for _, c := range m.commands() {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nEvery command takes --help. The workspace is --workspace, $RISKMAP_WORKSPACE or ./riskmap-data.")
