@@ -152,7 +152,9 @@ func parse(t *testing.T, data []byte) map[string]map[string]string {
 	t.Helper()
 	var run struct {
 		Hosts []struct {
-			Addr  struct{ Addr string `xml:"addr,attr"` } `xml:"address"`
+			Addr struct {
+				Addr string `xml:"addr,attr"`
+			} `xml:"address"`
 			Ports []struct {
 				PortID  int `xml:"portid,attr"`
 				Scripts []struct {
