@@ -1,0 +1,142 @@
+package findings
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/riskmap/riskmap"
+)
+
+// Export is what WriteSARIF and WriteDefectDojo write: findings, with the rules that made
+// them (titles, rationale, references) and the assets they are on (names, addresses, tags,
+// the rule to change). Only Findings is required.
+type Export struct {
+	Findings []riskmap.Finding
+	Rules    *Rules                    // nil: descriptors come from the findings alone
+	Assets   map[string]*riskmap.Asset // by asset id; nil or missing entries are allowed
+	// ScanTime returns when a scan ran (zero when unknown); nil means unknown for all.
+	ScanTime func(scanID string) time.Time
+	// Version is riskmap's version, written as the tool's.
+	Version string
+	// Now stamps the export when no finding has a scan time; nil means time.Now.
+	Now func() time.Time
+}
+
+// Fingerprint identifies a finding across scans: the same rule on the same asset, address,
+// port and protocol. Re-imports into SARIF consumers and DefectDojo deduplicate on it.
+func Fingerprint(f riskmap.Finding) string {
+	sum := sha256.Sum256([]byte(strings.Join([]string{f.AssetID, f.IP, fmt.Sprint(f.Port), f.Proto, f.RuleID}, "|")))
+	return hex.EncodeToString(sum[:16])
+}
+
+// latest returns one finding per Fingerprint, the one of the latest scan (by ScanTime, then by
+// position), ordered by severity (highest first), then address, port and rule.
+func (e *Export) latest() []riskmap.Finding {
+	at := func(f riskmap.Finding) time.Time {
+		if e.ScanTime == nil {
+			return time.Time{}
+		}
+		return e.ScanTime(f.ScanID)
+	}
+	idx := map[string]int{}
+	var out []riskmap.Finding
+	for _, f := range e.Findings {
+		k := Fingerprint(f)
+		if i, ok := idx[k]; ok {
+			if !at(f).Before(at(out[i])) {
+				out[i] = f
+			}
+			continue
+		}
+		idx[k] = len(out)
+		out = append(out, f)
+	}
+	SortFindings(out)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Severity > out[j].Severity })
+	return out
+}
+
+// Where writes a finding's place for a person: "10.0.0.5:6379/tcp on i-0abc (web-1)".
+func Where(f riskmap.Finding, a *riskmap.Asset) string {
+	s := f.IP
+	if f.Port > 0 {
+		s = fmt.Sprintf("%s/%s", net.JoinHostPort(f.IP, fmt.Sprint(f.Port)), orTCP(f.Proto))
+	}
+	if f.AssetID != "" {
+		s += " on " + f.AssetID
+		if n := AssetName(a); n != "" {
+			s += " (" + n + ")"
+		}
+	}
+	return s
+}
+
+// AssetName returns the asset's Name tag, or "".
+func AssetName(a *riskmap.Asset) string {
+	if a == nil {
+		return ""
+	}
+	for _, t := range a.Tags {
+		if t.Key == "Name" || t.Key == "name" {
+			return t.Value
+		}
+	}
+	return ""
+}
+
+// AssetLine describes an asset in one line: name, addresses, network and tags.
+func AssetLine(a *riskmap.Asset) string {
+	if a == nil {
+		return ""
+	}
+	var parts []string
+	if n := AssetName(a); n != "" {
+		parts = append(parts, "name "+n)
+	}
+	if len(a.PrivateIPs) > 0 {
+		parts = append(parts, "private "+strings.Join(a.PrivateIPs, ", "))
+	}
+	if len(a.PublicIPs) > 0 {
+		parts = append(parts, "public "+strings.Join(a.PublicIPs, ", "))
+	}
+	if a.Network != "" {
+		parts = append(parts, "network "+a.Network)
+	}
+	if a.Subnet != "" {
+		parts = append(parts, "subnet "+a.Subnet)
+	}
+	if len(a.SecurityGroups) > 0 {
+		parts = append(parts, "security groups "+strings.Join(a.SecurityGroups, ", "))
+	}
+	var tags []string
+	for _, t := range a.Tags {
+		if t.Key != "Name" && t.Key != "name" {
+			tags = append(tags, t.Key+"="+t.Value)
+		}
+	}
+	slices.Sort(tags)
+	if len(tags) > 0 {
+		parts = append(parts, "tags "+strings.Join(tags, ", "))
+	}
+	return fmt.Sprintf("%s (%s %s): %s", a.ID, a.Provider, a.Account, strings.Join(parts, "; "))
+}
+
+func (e *Export) asset(id string) *riskmap.Asset {
+	if e.Assets == nil || id == "" {
+		return nil
+	}
+	return e.Assets[id]
+}
+
+func (e *Export) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
+}
