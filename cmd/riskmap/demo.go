@@ -58,7 +58,7 @@ func (m *Main) printDemo(s *engine.DemoSummary) {
 		if i == 8 {
 			break
 		}
-		fmt.Fprintf(out, "  %-22s risk %.2f  anomaly %.2f  %s\n", r.AssetID, r.Risk, r.Anomaly, strings.Join(r.Reasons, "; "))
+		fmt.Fprintf(out, "  %-22s risk %.2f  anomaly %.2f  %s\n", r.AssetID, r.Risk, r.Anomaly, strings.Join(why(r), "; "))
 	}
 	fmt.Fprintf(out, "\n== What changed in the last cycle (%d changes)\n", len(s.Changes))
 	for i, d := range s.Changes {
