@@ -140,3 +140,20 @@ func (e *Export) now() time.Time {
 	}
 	return time.Now()
 }
+
+// Because says in words why finding f of asset a matters and how far it is proven, for an
+// alert or a report line: "Redis reachable on 10.0.0.5:6379/tcp on i-0abc (cache-1). A check
+// proved it asks for credentials, so its severity was lowered. Evidence: ...".
+func (r *Rules) Because(f riskmap.Finding, a *riskmap.Asset) string {
+	status := "The service answered; no check has proved or ruled out access without credentials."
+	switch r.Confirmation(f) {
+	case Confirmed:
+		status = "A check confirmed it."
+	case Downgraded:
+		status = "A check proved it asks for credentials, so its severity was lowered."
+	}
+	if f.Port == 0 {
+		status = "A host script found it."
+	}
+	return fmt.Sprintf("%s on %s. %s Evidence: %s.", f.Title, Where(f, a), status, f.Evidence)
+}

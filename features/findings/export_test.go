@@ -205,3 +205,23 @@ func TestSchemasRefuse(t *testing.T) {
 		}
 	}
 }
+
+func TestBecause(t *testing.T) {
+	e := exportFixture(t)
+	for _, c := range []struct {
+		i    int
+		want string
+	}{
+		{0, "Redis reachable on 10.0.0.5:6379/tcp on i-0abc (cache-1). The service answered; no check has proved"},
+		{1, "A check proved it asks for credentials, so its severity was lowered. Evidence: 6379/tcp open"},
+		{2, "A check confirmed it."},
+		{5, "SMBv1 enabled on 10.9.9.9. A host script found it."},
+	} {
+		f := e.Findings[c.i]
+		for _, r := range []*findings.Rules{e.Rules, nil} {
+			if got := r.Because(f, e.Assets[f.AssetID]); !strings.Contains(got, c.want) {
+				t.Errorf("Because(%s, rules=%v) = %q, want it to hold %q", f.RuleID, r != nil, got, c.want)
+			}
+		}
+	}
+}
