@@ -7,7 +7,9 @@ import (
 	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/datasets"
 	"github.com/riskmap/riskmap/engine"
+	"github.com/riskmap/riskmap/features"
 	"github.com/riskmap/riskmap/features/findings"
+	"github.com/riskmap/riskmap/ingest"
 )
 
 // exportFindings writes fs as SARIF or DefectDojo JSON, with the rules in force (riskmap.yaml's
@@ -17,11 +19,11 @@ func (m *Main) exportFindings(ctx context.Context, s *datasets.Store, fs []riskm
 	if err != nil {
 		return err
 	}
-	rules, err := engine.LoadRules(cfg.Rules)
+	rules, err := ingest.LoadRules(cfg.Rules)
 	if err != nil {
 		return err
 	}
-	assets, err := engine.LatestAssets(ctx, s, time.Now().Add(24*time.Hour))
+	assets, err := features.LatestAssets(ctx, s, time.Now().Add(24*time.Hour))
 	if err != nil {
 		return err
 	}
