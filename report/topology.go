@@ -76,7 +76,7 @@ type graph struct {
 }
 
 const (
-	rowH    = 18.0
+	rowH    = 15.0
 	colW    = 190.0
 	padTop  = 40.0
 	padLeft = 10.0
@@ -331,7 +331,7 @@ func (g *graph) svg() string {
 		}
 		fmt.Fprintf(&b, `<g class="%s"><title>%s</title><rect x="%.1f" y="%.1f" width="%g" height="%g" rx="3" fill="%s" stroke="%s" stroke-width="%g"/>`,
 			cls, html.EscapeString(n.tip), x, n.y, nodeW, rowH-4, n.fill, n.stroke, sw)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="10" font-family="sans-serif">%s</text></g>`, x+4, n.y+rowH-8, html.EscapeString(truncate(n.label, 30)))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="9" font-family="sans-serif">%s</text></g>`, x+4, n.y+rowH-6.5, html.EscapeString(truncate(n.label, 30)))
 	}
 	b.WriteString(`</svg>`)
 	return b.String()

@@ -116,7 +116,7 @@ func AssetLine(a *riskmap.Asset) string {
 	}
 	var tags []string
 	for _, t := range a.Tags {
-		if t.Key != "Name" && t.Key != "name" {
+		if t.Key != "Name" && t.Key != "name" && !strings.HasPrefix(t.Key, "aws:") {
 			tags = append(tags, t.Key+"="+t.Value)
 		}
 	}
