@@ -57,3 +57,20 @@ func TestSentence(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSentence feeds Sentence arbitrary reasons: it never panics, and what it cannot read it
+// returns unchanged.
+func FuzzSentence(f *testing.F) {
+	for _, s := range []string{"serious_scans=3 (+0.41)", "nbr_image_serious=0.75 (+0.3)", "x=", "=1", "", "age_days=NaN (+1)"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, reason string) {
+		got := features.Sentence(reason)
+		if got == "" && reason != "" {
+			name, _, _ := strings.Cut(reason, "=")
+			if name != "findings_low" && name != "findings_info" && name != "days_since_serious" {
+				t.Errorf("Sentence(%q) is empty", reason)
+			}
+		}
+	})
+}
