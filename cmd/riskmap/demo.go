@@ -74,11 +74,14 @@ func (m *Main) printDemo(s *demo.DemoSummary) {
 			fmt.Fprintf(out, "  ... and %d more (riskmap findings)\n", len(s.Checked)-6)
 			break
 		}
-		line := (*findings.Rules)(nil).Because(f, nil)
-		if r := []rune(line); len(r) > 240 {
-			line = string(r[:239]) + "…"
+		// The clauses of the evidence the check wrote: what it proved.
+		var proof []string
+		for _, part := range strings.Split(f.Evidence, "; ") {
+			if strings.Contains(part, "downgraded from ") || strings.HasPrefix(part, "script ") {
+				proof = append(proof, part)
+			}
 		}
-		fmt.Fprintf(out, "  [%s] %s\n", f.Severity, line)
+		fmt.Fprintf(out, "  [%s] %s on %s: %s\n", f.Severity, f.Title, findings.Where(f, nil), strings.Join(proof, "; "))
 	}
 	fmt.Fprintf(out, "\n== What changed in the last cycle (%d changes)\n", len(s.Changes))
 	for i, d := range s.Changes {
