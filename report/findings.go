@@ -24,7 +24,7 @@ type findingRow struct {
 
 // findingRows returns one row per finding fingerprint (the latest scan's), worst first, at
 // most limit of them (0: all). scanTime gives a scan's time (zero when unknown).
-func findingRows(fs []riskmap.Finding, rules *findings.Rules, assets map[string]*riskmap.Asset, scanTime func(string) time.Time, limit int) []findingRow {
+func findingRows(fs []riskmap.Finding, rules *findings.Rules, assets map[string]*riskmap.Asset, scanTime func(string) time.Time, checksRan func(string) bool, limit int) []findingRow {
 	type seen struct {
 		f           riskmap.Finding
 		first, last time.Time
@@ -44,7 +44,10 @@ func findingRows(fs []riskmap.Finding, rules *findings.Rules, assets map[string]
 			s.first = at
 		}
 		if !at.Before(s.last) {
-			s.f, s.last = f, at
+			if findings.Supersedes(f, s.f, checksRan(f.ScanID)) {
+				s.f = f
+			}
+			s.last = at
 		}
 	}
 	list := make([]*seen, 0, len(order))

@@ -158,10 +158,13 @@ func WriteReport(ctx context.Context, s *datasets.Store, path string) error {
 		return err
 	}
 	started := make(map[string]time.Time, len(scans))
+	light := map[string]bool{}
 	for _, sc := range scans {
 		started[sc.ID] = sc.Started
+		light[sc.ID] = sc.Profile == riskmap.TierLight.String()
 	}
 	scanTime := func(id string) time.Time { return started[id] }
+	checksRan := func(id string) bool { return !light[id] } // riskmap's light tier runs no scripts
 	if d.Cycles, err = datasets.ReadCycles(ctx, s); err != nil {
 		return err
 	}
@@ -214,7 +217,7 @@ func WriteReport(ctx context.Context, s *datasets.Store, path string) error {
 	if err != nil {
 		return err
 	}
-	d.List = findingRows(found, rules, byID, scanTime, 0)
+	d.List = findingRows(found, rules, byID, scanTime, checksRan, 0)
 	d.ListTotal = len(d.List)
 	d.Status = map[string]int{}
 	for _, r := range d.List {
@@ -228,7 +231,7 @@ func WriteReport(ctx context.Context, s *datasets.Store, path string) error {
 		return err
 	}
 	d.Changes = changeRows(diffs, byID, 40)
-	d.Map, d.MapNote = estateMap(assets, found, scanTime)
+	d.Map, d.MapNote = estateMap(assets, found, scanTime, checksRan)
 	seriousAsset := map[string]bool{}
 	for _, f := range found {
 		d.Findings[f.Severity.String()]++

@@ -53,6 +53,13 @@ func TestWriteReport(t *testing.T) {
 	write(datasets.TableAssets, "snap-1", t0, datasets.AssetsRecord(mem, assets))
 	write(datasets.TableScans, "s1", t0, datasets.ScansRecord(mem, []riskmap.Scan{{ID: "s1", Started: t0, Finished: t0.Add(time.Minute), Complete: true}}))
 	write(datasets.TableScans, "s2", t1, datasets.ScansRecord(mem, []riskmap.Scan{{ID: "s2", Started: t1, Finished: t1.Add(time.Minute), Complete: true}}))
+	// A later light scan (no checks) sees redis again: it cannot overturn the check's verdict.
+	t2 := t1.Add(time.Hour)
+	write(datasets.TableScans, "s3", t2, datasets.ScansRecord(mem, []riskmap.Scan{{ID: "s3", Started: t2, Finished: t2.Add(time.Minute), Complete: true, Profile: "light"}}))
+	write(datasets.TableFindings, "s3", t2, datasets.FindingsRecord(mem, []riskmap.Finding{
+		{ScanID: "s3", AssetID: "i-0cache", IP: "10.0.0.5", Port: 6379, Proto: "tcp", RuleID: "redis-exposed", Severity: riskmap.SeverityCritical,
+			Title: "Redis reachable", Evidence: "6379/tcp open (redis); service redis"},
+	}))
 	write(datasets.TableFindings, "s1", t0, datasets.FindingsRecord(mem, []riskmap.Finding{
 		{ScanID: "s1", AssetID: "i-0cache", IP: "10.0.0.5", Port: 6379, Proto: "tcp", RuleID: "redis-exposed", Severity: riskmap.SeverityCritical,
 			Title: "Redis reachable", Evidence: "6379/tcp open (redis); service redis"},
@@ -87,12 +94,16 @@ func TestWriteReport(t *testing.T) {
 		"downgraded: authentication required", "confirmed", // statuses
 		"aws ec2 revoke-security-group-ingress --group-id sg-0cache --protocol tcp --port 6379 --cidr 0.0.0.0/0",
 		t0.Format("2006-01-02 15:04"), // the redis finding was first seen in the first scan
+		t2.Format("2006-01-02 15:04"), // and last seen in the light one
 		"new port 10.0.1.7:10250/tcp",
 		`class="curve"`, `class="tick"`, // riskmap's curve over the two cycles, with ticks
 	} {
 		if !bytes.Contains(b, []byte(want)) {
 			t.Errorf("report lacks %q", want)
 		}
+	}
+	if bytes.Contains(b, []byte(">reachable</td>")) {
+		t.Error("the light scan overturned the check's verdict: redis is listed as reachable")
 	}
 }
 

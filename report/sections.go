@@ -16,14 +16,14 @@ const maxListed = 150
 
 // estateMap draws the topology map of assets with the latest verdict of each of their
 // findings, and says what it left out.
-func estateMap(assets []riskmap.Asset, fs []riskmap.Finding, scanTime func(string) time.Time) (template.HTML, string) {
+func estateMap(assets []riskmap.Asset, fs []riskmap.Finding, scanTime func(string) time.Time, checksRan func(string) bool) (template.HTML, string) {
 	if len(assets) == 0 {
 		return "", ""
 	}
 	latest := map[string]riskmap.Finding{}
 	for _, f := range fs {
 		k := findings.Fingerprint(f)
-		if g, ok := latest[k]; !ok || !scanTime(f.ScanID).Before(scanTime(g.ScanID)) {
+		if g, ok := latest[k]; !ok || !scanTime(f.ScanID).Before(scanTime(g.ScanID)) && findings.Supersedes(f, g, checksRan(f.ScanID)) {
 			latest[k] = f
 		}
 	}

@@ -36,11 +36,13 @@ func (m *Main) exportFindings(ctx context.Context, s *datasets.Store, fs []riskm
 		return err
 	}
 	started := make(map[string]time.Time, len(scans))
+	light := map[string]bool{}
 	for _, sc := range scans {
 		started[sc.ID] = sc.Started
+		light[sc.ID] = sc.Profile == riskmap.TierLight.String()
 	}
 	e := findings.Export{Findings: fs, Rules: rules, Assets: byID, Version: "dev",
-		ScanTime: func(id string) time.Time { return started[id] }}
+		ScanTime: func(id string) time.Time { return started[id] }, ChecksRan: func(id string) bool { return !light[id] }}
 	if format == "sarif" {
 		return findings.WriteSARIF(m.Stdout, e)
 	}

@@ -22,6 +22,9 @@ type Export struct {
 	Assets   map[string]*riskmap.Asset // by asset id; nil or missing entries are allowed
 	// ScanTime returns when a scan ran (zero when unknown); nil means unknown for all.
 	ScanTime func(scanID string) time.Time
+	// ChecksRan reports whether a scan ran the access checks (riskmap's light tier does not);
+	// nil means every scan did. See Supersedes.
+	ChecksRan func(scanID string) bool
 	// Version is riskmap's version, written as the tool's.
 	Version string
 	// Now stamps the export when no finding has a scan time; nil means time.Now.
@@ -49,7 +52,8 @@ func (e *Export) latest() []riskmap.Finding {
 	for _, f := range e.Findings {
 		k := Fingerprint(f)
 		if i, ok := idx[k]; ok {
-			if !at(f).Before(at(out[i])) {
+			ran := e.ChecksRan == nil || e.ChecksRan(f.ScanID)
+			if !at(f).Before(at(out[i])) && Supersedes(f, out[i], ran) {
 				out[i] = f
 			}
 			continue
@@ -156,4 +160,18 @@ func (r *Rules) Because(f riskmap.Finding, a *riskmap.Asset) string {
 		status = "A host script found it."
 	}
 	return fmt.Sprintf("%s on %s. %s Evidence: %s.", f.Title, Where(f, a), status, f.Evidence)
+}
+
+// Supersedes reports whether f, from a later scan of the same asset, port and rule, replaces
+// g as the current verdict. It does, unless g rests on a script (a check confirmed it or
+// downgraded it) and f's scan ran no checks (checksRan false, as riskmap's light tier): a
+// scan that did not ask cannot overturn one that did.
+func Supersedes(f, g riskmap.Finding, checksRan bool) bool {
+	if checksRan {
+		return true
+	}
+	byScript := func(x riskmap.Finding) bool {
+		return strings.Contains(x.Evidence, "downgraded from ") || strings.Contains(x.Evidence, "script ")
+	}
+	return !byScript(g) || byScript(f)
 }

@@ -225,3 +225,52 @@ func TestBecause(t *testing.T) {
 		}
 	}
 }
+
+func TestSupersedes(t *testing.T) {
+	checked := riskmap.Finding{Severity: riskmap.SeverityMedium, Evidence: "service redis; downgraded from critical to medium, script riskmap-redis-auth output matched \"access: auth-required\""}
+	plain := riskmap.Finding{Severity: riskmap.SeverityCritical, Evidence: "service redis"}
+	for _, c := range []struct {
+		name       string
+		f, g       riskmap.Finding
+		ran, wants bool
+	}{
+		{"a scan with checks replaces anything", plain, checked, true, true},
+		{"a scan without checks keeps a check's verdict", plain, checked, false, false},
+		{"a scan without checks replaces a plain verdict", plain, plain, false, true},
+		{"a check's verdict replaces one", checked, plain, false, true},
+	} {
+		if got := findings.Supersedes(c.f, c.g, c.ran); got != c.wants {
+			t.Errorf("%s: Supersedes = %v", c.name, got)
+		}
+	}
+	e := exportFixture(t)
+	e.Findings = append(e.Findings, riskmap.Finding{ScanID: "s3", AssetID: "i-0abc", IP: "10.0.0.5", Port: 6379, Proto: "tcp", RuleID: "redis-exposed",
+		Severity: riskmap.SeverityCritical, Title: "Redis reachable", Evidence: "6379/tcp open (redis); service redis"})
+	scan := e.ScanTime
+	e.ScanTime = func(id string) time.Time {
+		if id == "s3" {
+			return scan("s2").Add(time.Hour)
+		}
+		return scan(id)
+	}
+	e.ChecksRan = func(id string) bool { return id != "s3" }
+	var b bytes.Buffer
+	if err := findings.WriteDefectDojo(&b, e); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Findings []struct {
+			Severity string
+			Last     string `json:"date"`
+			Rule     string `json:"vuln_id_from_tool"`
+		}
+	}
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range doc.Findings {
+		if f.Rule == "redis-exposed" && f.Severity != "Medium" {
+			t.Errorf("a light scan overturned the downgrade: redis-exposed is %s", f.Severity)
+		}
+	}
+}
