@@ -201,7 +201,7 @@ func (l *Loop) Cycle(ctx context.Context) (*CycleReport, error) {
 		anomalyOf[s.AssetID] = s.Anomaly
 	}
 	if len(rep.Diffs) > 0 {
-		after, err := models.Score(ctx, l.W.Store(), models.ScoreOptions{AsOf: l.now(), Risk: l.Config.Models.Risk, Anomaly: l.Config.Models.Anomaly})
+		after, err := models.Score(ctx, l.W.Store(), models.ScoreOptions{AsOf: l.now(), Risk: l.Config.Models.Risk, Anomaly: l.Config.Models.Anomaly, Priority: l.Config.Planner.Objective().Priority})
 		if err != nil {
 			return rep, err
 		}

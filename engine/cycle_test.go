@@ -100,7 +100,10 @@ func TestCycleOnLab(t *testing.T) {
 	loop.Alerter = &engine.Alerter{W: w, Config: cfg.Alerts, Backoff: 10 * time.Millisecond}
 
 	var reps []*engine.CycleReport
+	var rd reads
+	s.OnRead = rd.observe
 	for c := 0; c < 2; c++ {
+		rd.reset()
 		if c > 0 {
 			e = e.Advance()
 			if err := lb.Apply(ctx, e); err != nil {
@@ -113,6 +116,7 @@ func TestCycleOnLab(t *testing.T) {
 			t.Fatalf("cycle %d: %v", c+1, err)
 		}
 		reps = append(reps, rep)
+		t.Logf("cycle %d: table reads %s", c+1, &rd)
 		if rep.Metrics.Probes == 0 || rep.Metrics.Probes > int64(cfg.Planner.Budget) {
 			t.Fatalf("cycle %d: %d probes, budget %d", c+1, rep.Metrics.Probes, cfg.Planner.Budget)
 		}

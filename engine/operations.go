@@ -22,7 +22,7 @@ func (l *Loop) planAt(ctx context.Context, at time.Time, scope scanner.Scope) (*
 	if err := training.EnsureModels(l.W); err != nil {
 		return nil, nil, nil, err
 	}
-	scored, err := models.Score(ctx, l.W.Store(), models.ScoreOptions{AsOf: at, Risk: l.Config.Models.Risk, Anomaly: l.Config.Models.Anomaly})
+	scored, err := models.Score(ctx, l.W.Store(), models.ScoreOptions{AsOf: at, Risk: l.Config.Models.Risk, Anomaly: l.Config.Models.Anomaly, Priority: l.Config.Planner.Objective().Priority})
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -190,7 +190,9 @@ func (l *Loop) Targets(ctx context.Context, top int, tier *riskmap.Tier) ([]risk
 			out = append(out, riskmap.Target{AssetID: a.ID, IP: addr.String(), Ports: portsOf[a.ID], Tier: tierOf[a.ID], Priority: s.Priority})
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Priority > out[j].Priority })
+	sort.SliceStable(out, func(i, j int) bool {
+		return scanner.Compare(riskmap.Score{AssetID: out[i].AssetID, Priority: out[i].Priority}, riskmap.Score{AssetID: out[j].AssetID, Priority: out[j].Priority}) < 0
+	})
 	if top > 0 && len(out) > top {
 		out = out[:top]
 	}

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/riskmap/riskmap/datasets"
 	"github.com/riskmap/riskmap/features"
 	"github.com/riskmap/riskmap/models"
+	"github.com/riskmap/riskmap/scanner"
 )
 
 // ComparisonFile is where a run that knows the ground truth (the demo, the benchmark) leaves
@@ -90,7 +92,7 @@ func WriteReport(ctx context.Context, s *datasets.Store, path string) error {
 			cur = append(cur, sc)
 		}
 	}
-	sort.Slice(cur, func(i, j int) bool { return cur[i].Priority > cur[j].Priority })
+	slices.SortStableFunc(cur, scanner.Compare)
 	if !latest.IsZero() {
 		d.AsOf = latest.Format(time.RFC3339)
 	}
