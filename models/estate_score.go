@@ -27,6 +27,9 @@ type ScoreOptions struct {
 	// Priority ranks an asset by its risk and anomaly: scanner.Objective.Priority, so that
 	// scores rank as the planner does (nil: the risk alone).
 	Priority func(risk, anomaly float32) float32
+	// Estate is the estate to score, already read (its AsOf replaces AsOf); nil means the
+	// estate as of AsOf, read here.
+	Estate *features.Estate
 }
 
 // Scored is the scores of one run, most urgent first.
@@ -53,6 +56,9 @@ type AssetExplanation struct {
 // in batches straight into the reused onnxruntime sessions, so memory holds one batch of
 // features, not the table.
 func Score(ctx context.Context, s *datasets.Store, opts ScoreOptions) (*Scored, error) {
+	if opts.Estate != nil {
+		opts.AsOf = opts.Estate.AsOf
+	}
 	if opts.AsOf.IsZero() {
 		opts.AsOf = time.Now().UTC()
 	}
@@ -111,7 +117,13 @@ func Score(ctx context.Context, s *datasets.Store, opts ScoreOptions) (*Scored, 
 	}
 	cols := len(names)
 	var x, riskOut, anomalyOut, ref []float32
-	_, err = features.Build(ctx, s, features.BuildOptions{AsOf: opts.AsOf, BatchRows: opts.BatchRows}, func(rec arrow.RecordBatch) error {
+	est := opts.Estate
+	if est == nil {
+		if est, err = features.LoadEstate(ctx, s, features.BuildOptions{AsOf: opts.AsOf, BatchRows: opts.BatchRows}); err != nil {
+			return nil, err
+		}
+	}
+	_, err = est.Features(ctx, func(rec arrow.RecordBatch) error {
 		ids, n, err := features.RowMajor(rec, names, &x)
 		if err != nil {
 			return err
