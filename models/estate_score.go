@@ -75,9 +75,6 @@ func Score(ctx context.Context, s *datasets.Store, opts ScoreOptions) (*Scored, 
 	if priority == nil {
 		priority = func(risk, _ float32) float32 { return risk }
 	}
-	if err := InitRuntime(); err != nil {
-		return nil, err
-	}
 	names := features.Names()
 	reg := OpenRegistry(s.Dir)
 	name, version := splitModel(opts.Risk)
