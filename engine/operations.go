@@ -41,7 +41,7 @@ func (l *Loop) planAt(ctx context.Context, at time.Time, scope scanner.Scope) (*
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	last, err := lastScans(ctx, l.W.Store())
+	last, err := l.in.LastScans(ctx)
 	if err != nil {
 		return nil, nil, nil, err
 	}
