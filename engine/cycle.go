@@ -174,7 +174,7 @@ func (l *Loop) Cycle(ctx context.Context) (*CycleReport, error) {
 		"light", rep.Metrics.HostsLight, "standard", rep.Metrics.HostsStandard, "deep", rep.Metrics.HostsDeep, "explore", rep.Metrics.HostsExplore)
 
 	// 4. Scan and record.
-	before, err := seriousKeys(ctx, l.W.Store())
+	before, err := l.seriousKeys(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -274,8 +274,8 @@ func (l *Loop) scan(ctx context.Context, plan *scanner.Plan, scope scanner.Scope
 }
 
 // seriousKeys are the asset/port/rule keys of every serious finding before the cycle.
-func seriousKeys(ctx context.Context, s *datasets.Store) (map[string]bool, error) {
-	all, err := datasets.ReadAll(ctx, s, datasets.TableFindings, nil, datasets.DecodeFindings)
+func (l *Loop) seriousKeys(ctx context.Context) (map[string]bool, error) {
+	all, err := l.in.SeriousFindings(ctx)
 	if err != nil {
 		return nil, err
 	}
