@@ -222,14 +222,9 @@ func (l *Loop) Cycle(ctx context.Context) (*CycleReport, error) {
 	}
 	for _, d := range rep.Diffs {
 		an := anomalyOf[d.AssetID]
-		sev := riskmap.SeverityLow
-		switch {
-		case seriousAt[fmt.Sprintf("%s|%d", d.IP, d.Port)]:
-			sev = riskmap.SeverityHigh
-		case float64(an) >= l.Config.Alerts.MinAnomaly:
-			sev = riskmap.SeverityMedium
-		case d.Change != riskmap.ChangeNewPort && d.Change != riskmap.ChangeNewHost:
-			continue // routine changes of unremarkable assets are in the diffs table, not alerts
+		sev, alert := l.Config.Alerts.ChangeSeverity(d, an, seriousAt[fmt.Sprintf("%s|%d", d.IP, d.Port)])
+		if !alert {
+			continue
 		}
 		rep.Alerts = append(rep.Alerts, ChangeAlert(d, assetByID[d.AssetID], an, sev, l.now()))
 	}
