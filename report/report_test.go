@@ -80,7 +80,7 @@ func TestWriteReport(t *testing.T) {
 		}
 	}
 	out := filepath.Join(dir, "report.html")
-	if err := report.WriteReport(ctx, s, out); err != nil {
+	if err := report.WriteReport(ctx, s, out, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(out)
