@@ -29,6 +29,9 @@ func findingRows(fs []riskmap.Finding, rules *findings.Rules, assets map[string]
 		f           riskmap.Finding
 		first, last time.Time
 	}
+	// Oldest scan first, so that each later verdict meets the one it may replace.
+	fs = slices.Clone(fs)
+	slices.SortStableFunc(fs, func(a, b riskmap.Finding) int { return scanTime(a.ScanID).Compare(scanTime(b.ScanID)) })
 	by := map[string]*seen{}
 	var order []string
 	for _, f := range fs {
@@ -43,12 +46,10 @@ func findingRows(fs []riskmap.Finding, rules *findings.Rules, assets map[string]
 		if at.Before(s.first) {
 			s.first = at
 		}
-		if !at.Before(s.last) {
-			if findings.Supersedes(f, s.f, checksRan(f.ScanID)) {
-				s.f = f
-			}
-			s.last = at
+		if findings.Supersedes(f, s.f, checksRan(f.ScanID)) {
+			s.f = f
 		}
+		s.last = at
 	}
 	list := make([]*seen, 0, len(order))
 	for _, k := range order {

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"html/template"
+	"slices"
 	"sort"
 	"time"
 
@@ -20,10 +21,12 @@ func estateMap(assets []riskmap.Asset, fs []riskmap.Finding, scanTime func(strin
 	if len(assets) == 0 {
 		return "", ""
 	}
+	fs = slices.Clone(fs)
+	slices.SortStableFunc(fs, func(a, b riskmap.Finding) int { return scanTime(a.ScanID).Compare(scanTime(b.ScanID)) })
 	latest := map[string]riskmap.Finding{}
 	for _, f := range fs {
 		k := findings.Fingerprint(f)
-		if g, ok := latest[k]; !ok || !scanTime(f.ScanID).Before(scanTime(g.ScanID)) && findings.Supersedes(f, g, checksRan(f.ScanID)) {
+		if g, ok := latest[k]; !ok || findings.Supersedes(f, g, checksRan(f.ScanID)) {
 			latest[k] = f
 		}
 	}

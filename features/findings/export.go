@@ -47,13 +47,15 @@ func (e *Export) latest() []riskmap.Finding {
 		}
 		return e.ScanTime(f.ScanID)
 	}
+	// Oldest scan first, so that each later verdict meets the one it may replace.
+	byTime := slices.Clone(e.Findings)
+	sort.SliceStable(byTime, func(i, j int) bool { return at(byTime[i]).Before(at(byTime[j])) })
 	idx := map[string]int{}
 	var out []riskmap.Finding
-	for _, f := range e.Findings {
+	for _, f := range byTime {
 		k := Fingerprint(f)
 		if i, ok := idx[k]; ok {
-			ran := e.ChecksRan == nil || e.ChecksRan(f.ScanID)
-			if !at(f).Before(at(out[i])) && Supersedes(f, out[i], ran) {
+			if Supersedes(f, out[i], e.ChecksRan == nil || e.ChecksRan(f.ScanID)) {
 				out[i] = f
 			}
 			continue
