@@ -102,8 +102,9 @@ func whereIs(buf []byte, off int) string {
 }
 
 // warnInvalid adds the warning for invalid bytes, if the document has any.
-func (p *parser) warnInvalid() {
-	first, count := invalidBytes(p.lx.buf)
+// found is invalidBytes' answer for the document: first offset and count.
+func (p *parser) warnInvalid(found [2]int) {
+	first, count := found[0], found[1]
 	if first < 0 {
 		return
 	}
