@@ -71,6 +71,8 @@ func (l *Loop) scope() (scanner.Scope, error) {
 
 // TargetPlan makes a plan of one tier over target specs (addresses, CIDRs, ranges, names),
 // resolved by riskmap and checked against the scope: what `riskmap scan --targets` runs.
+// Each address is one item, identified as scanner.AdHocID ("ip:127.0.0.1") whether or not an
+// inventory asset has it; recording joins the results to assets by address.
 func (l *Loop) TargetPlan(ctx context.Context, specs []string, tier riskmap.Tier) (*scanner.Plan, error) {
 	if err := l.setup(); err != nil {
 		return nil, err
@@ -93,7 +95,7 @@ func (l *Loop) TargetPlan(ctx context.Context, specs []string, tier riskmap.Tier
 	ports := l.profiles.Ports(tier, nil)
 	plan := &scanner.Plan{CreatedAt: l.now()}
 	for _, a := range addrs {
-		it := scanner.PlanItem{IPs: []netip.Addr{a}, Tier: tier, Ports: ports, Probes: l.profiles.Probes(tier, 1, len(ports), 0), Reasons: []string{"given as a target"}}
+		it := scanner.PlanItem{AssetID: scanner.AdHocID(a), IPs: []netip.Addr{a}, Tier: tier, Ports: ports, Probes: l.profiles.Probes(tier, 1, len(ports), 0), Reasons: []string{"given as a target"}}
 		plan.Items = append(plan.Items, it)
 		plan.Probes += it.Probes
 	}
