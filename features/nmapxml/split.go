@@ -1,0 +1,145 @@
+package nmapxml
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Part is one standalone piece of a document that Split cut: an nmap XML document of its
+// own (the original's prolog and <nmaprun> start tag, a run of its <host> elements, and its
+// closing <runstats> and </nmaprun>), which Parse reads like any scan.
+type Part struct {
+	Doc       []byte // the part's bytes; valid until the emit callback returns
+	Index     int    // 0-based
+	FirstLine int    // line of the original document where the part's first host starts
+	Last      bool   // the part that holds the end of the original document
+}
+
+// ErrNoSplit means the input is not a document Split can cut (no <host> element found, or
+// not UTF-8 or a single-byte encoding); the caller reads it whole instead.
+var ErrNoSplit = errors.New("nmapxml: document cannot be split")
+
+// Split cuts one large nmap XML document, read from r, into standalone parts of about
+// partBytes of <host> elements each (a single larger host makes a part of its own), and calls
+// emit for each in order, so that a caller can ingest a scan of millions of hosts in memory
+// that depends on partBytes, not on the file. Only a window of the input is held at a time.
+//
+// Every part repeats the original's prolog, and ends with the original's trailer (what
+// follows the last </host>: <runstats> without its host counts, so that each part counts its
+// own hosts, and </nmaprun>), which Split reads first from the end of r. A part is cut only
+// after a "</host>" (nmap never writes one inside comments or values); a document that ends
+// early leaves its last part truncated, which Parse reports as it does for any file.
+//
+// It returns ErrNoSplit (before emitting anything) for input it cannot cut, and the first
+// error of r or emit.
+func Split(r io.ReaderAt, size int64, partBytes int, emit func(Part) error) error {
+	if partBytes <= 0 {
+		return fmt.Errorf("nmapxml: Split: partBytes %d: want > 0", partBytes)
+	}
+	head := make([]byte, min(size, 1<<20))
+	if _, err := r.ReadAt(head, 0); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) {
+		return fmt.Errorf("%w: UTF-16", ErrNoSplit)
+	}
+	hostAt := firstHost(head)
+	if hostAt < 0 {
+		return fmt.Errorf("%w: no <host> in the first MiB", ErrNoSplit)
+	}
+	prolog := head[:hostAt]
+	trailer, closed, err := readTrailer(r, size)
+	if err != nil {
+		return err
+	}
+	// The window holds bytes [base, base+len(buf)) of the input, from the first host on.
+	base, line := int64(hostAt), 1+bytes.Count(prolog, []byte{'\n'})
+	var buf []byte
+	doc := make([]byte, 0, len(prolog)+partBytes+len(trailer))
+	chunk := make([]byte, 1<<20)
+	eof := false
+	for index := 0; ; index++ {
+		for !eof && (len(buf) < partBytes || bytes.Index(buf, hostEnd) < 0) {
+			n, err := r.ReadAt(chunk, base+int64(len(buf)))
+			buf = append(buf, chunk[:n]...)
+			switch {
+			case errors.Is(err, io.EOF) || base+int64(len(buf)) >= size:
+				eof = true
+			case err != nil:
+				return err
+			}
+		}
+		doc = append(doc[:0], prolog...)
+		first := line + bytes.Count(buf[:max(0, firstHost(buf))], []byte{'\n'})
+		cut := -1
+		if !eof || len(buf) > partBytes {
+			if i := bytes.LastIndex(buf[:min(len(buf), partBytes)], hostEnd); i >= 0 {
+				cut = i + len(hostEnd)
+			} else if i := bytes.Index(buf, hostEnd); i >= 0 {
+				cut = i + len(hostEnd)
+			}
+		}
+		if cut < 0 || (eof && bytes.Index(buf[cut:], hostEnd) < 0) {
+			// The last part: the rest of the input.
+			switch {
+			case index == 0:
+				doc = append(doc, buf...) // the whole document, as it is
+			case closed:
+				end := bytes.LastIndex(buf, hostEnd) + len(hostEnd)
+				doc = append(append(doc, buf[:end]...), trailer...)
+			default:
+				doc = append(doc, buf...) // truncated: Parse says where
+			}
+			return emit(Part{Doc: doc, Index: index, FirstLine: first, Last: true})
+		}
+		doc = append(append(doc, buf[:cut]...), trailer...)
+		if err := emit(Part{Doc: doc, Index: index, FirstLine: first}); err != nil {
+			return err
+		}
+		line += bytes.Count(buf[:cut], []byte{'\n'})
+		base += int64(cut)
+		buf = append(buf[:0], buf[cut:]...)
+	}
+}
+
+var hostEnd = []byte("</host>")
+
+// firstHost returns the offset of the first <host> start tag (not <hosthint>) in b, or -1.
+func firstHost(b []byte) int {
+	for off := 0; ; {
+		i := bytes.Index(b[off:], []byte("<host"))
+		if i < 0 {
+			return -1
+		}
+		j := off + i + len("<host")
+		if j < len(b) && (isSpace(b[j]) || b[j] == '>' || b[j] == '/') {
+			return off + i
+		}
+		off = j
+	}
+}
+
+// readTrailer returns what follows the last </host> of the input (read from its last MiB),
+// with the <hosts up= down= total=/> element of <runstats> removed so that each part counts
+// its own hosts, and whether the input ends with a closed document; when it does not, the
+// trailer is a bare "</nmaprun>".
+func readTrailer(r io.ReaderAt, size int64) ([]byte, bool, error) {
+	n := min(size, 1<<20)
+	tail := make([]byte, n)
+	if _, err := r.ReadAt(tail, size-n); err != nil && !errors.Is(err, io.EOF) {
+		return nil, false, err
+	}
+	i := bytes.LastIndex(tail, hostEnd)
+	if i < 0 || !bytes.Contains(tail[i:], []byte("</nmaprun>")) {
+		return []byte("</nmaprun>\n"), false, nil
+	}
+	t := append([]byte{}, tail[i+len(hostEnd):]...)
+	if h := bytes.Index(t, []byte("<hosts ")); h >= 0 {
+		if e := bytes.Index(t[h:], []byte("/>")); e >= 0 {
+			t = append(t[:h], t[h+e+2:]...)
+		}
+	}
+	return t, true, nil
+}
