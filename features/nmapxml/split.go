@@ -54,53 +54,59 @@ func Split(r io.ReaderAt, size int64, partBytes int, emit func(Part) error) erro
 	if err != nil {
 		return err
 	}
-	// The window holds bytes [base, base+len(buf)) of the input, from the first host on.
+	// all holds the prolog, then the window: bytes [base, base+len(all)-P) of the input, from
+	// the first host on. Parts are made in place (the trailer written after the window's cut,
+	// what it covers saved and put back), so that the input is held once, not copied.
+	P := len(prolog)
+	all := append(make([]byte, 0, P+partBytes+len(trailer)+1<<20), prolog...)
 	base, line := int64(hostAt), 1+bytes.Count(prolog, []byte{'\n'})
-	var buf []byte
-	doc := make([]byte, 0, len(prolog)+partBytes+len(trailer))
-	chunk := make([]byte, 1<<20)
 	eof := false
 	for index := 0; ; index++ {
-		for !eof && (len(buf) < partBytes || bytes.Index(buf, hostEnd) < 0) {
-			n, err := r.ReadAt(chunk, base+int64(len(buf)))
-			buf = append(buf, chunk[:n]...)
+		for !eof && (len(all)-P < partBytes || bytes.Index(all[P:], hostEnd) < 0) {
+			if cap(all)-len(all) < 1<<20 {
+				// One host larger than a part: grow by a quarter, not double.
+				grown := make([]byte, len(all), cap(all)+max(cap(all)/4, 1<<20))
+				copy(grown, all)
+				all = grown
+			}
+			n, err := r.ReadAt(all[len(all):cap(all)], base+int64(len(all)-P))
+			all = all[:len(all)+n]
 			switch {
-			case errors.Is(err, io.EOF) || base+int64(len(buf)) >= size:
+			case errors.Is(err, io.EOF) || base+int64(len(all)-P) >= size:
 				eof = true
 			case err != nil:
 				return err
 			}
 		}
-		doc = append(doc[:0], prolog...)
-		first := line + bytes.Count(buf[:max(0, firstHost(buf))], []byte{'\n'})
+		win := all[P:]
+		first := line + bytes.Count(win[:max(0, firstHost(win))], []byte{'\n'})
 		cut := -1
-		if !eof || len(buf) > partBytes {
-			if i := bytes.LastIndex(buf[:min(len(buf), partBytes)], hostEnd); i >= 0 {
+		if !eof || len(win) > partBytes {
+			if i := bytes.LastIndex(win[:min(len(win), partBytes)], hostEnd); i >= 0 {
 				cut = i + len(hostEnd)
-			} else if i := bytes.Index(buf, hostEnd); i >= 0 {
+			} else if i := bytes.Index(win, hostEnd); i >= 0 {
 				cut = i + len(hostEnd)
 			}
 		}
-		if cut < 0 || (eof && bytes.Index(buf[cut:], hostEnd) < 0) {
+		if cut < 0 || (eof && bytes.Index(win[cut:], hostEnd) < 0) {
 			// The last part: the rest of the input.
-			switch {
-			case index == 0:
-				doc = append(doc, buf...) // the whole document, as it is
-			case closed:
-				end := bytes.LastIndex(buf, hostEnd) + len(hostEnd)
-				doc = append(append(doc, buf[:end]...), trailer...)
-			default:
-				doc = append(doc, buf...) // truncated: Parse says where
+			doc := all // the whole document as it is, or a truncated one: Parse says where
+			if index > 0 && closed {
+				doc = append(all[:P+bytes.LastIndex(win, hostEnd)+len(hostEnd)], trailer...)
 			}
 			return emit(Part{Doc: doc, Index: index, FirstLine: first, Last: true})
 		}
-		doc = append(append(doc, buf[:cut]...), trailer...)
-		if err := emit(Part{Doc: doc, Index: index, FirstLine: first}); err != nil {
+		end := P + cut
+		saved := append([]byte(nil), all[end:min(len(all), end+len(trailer))]...)
+		n := len(all)
+		if err := emit(Part{Doc: append(all[:end], trailer...), Index: index, FirstLine: first}); err != nil {
 			return err
 		}
-		line += bytes.Count(buf[:cut], []byte{'\n'})
+		all = all[:n]
+		copy(all[end:], saved)
+		line += bytes.Count(win[:cut], []byte{'\n'})
 		base += int64(cut)
-		buf = append(buf[:0], buf[cut:]...)
+		all = all[:P+copy(all[P:], all[end:])]
 	}
 }
 

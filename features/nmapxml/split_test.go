@@ -109,3 +109,56 @@ func TestSplit(t *testing.T) {
 		t.Errorf("no hosts: %v, want ErrNoSplit", err)
 	}
 }
+
+// TestSplitTinyParts: with parts smaller than a host, each host is a part of its own.
+func TestSplitTinyParts(t *testing.T) {
+	var b bytes.Buffer
+	if err := nmapxml.WriteSynthetic(&b, 40, 9); err != nil {
+		t.Fatal(err)
+	}
+	whole, err := nmapxml.Parse(b.Bytes(), nmapxml.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts, results := splitAll(t, b.Bytes(), 1)
+	if len(parts) != len(whole.Hosts) {
+		t.Fatalf("%d parts for %d hosts", len(parts), len(whole.Hosts))
+	}
+	for i, r := range results {
+		if len(r.Hosts) != 1 || r.Hosts[0].IP != whole.Hosts[i].IP || !r.Scan.Complete {
+			t.Errorf("part %d: %d hosts, complete %v", i, len(r.Hosts), r.Scan.Complete)
+		}
+	}
+}
+
+// FuzzSplit: Split never panics or loops on any input, and every part it emits is a
+// document that Parse either reads or refuses with a *ParseError.
+func FuzzSplit(f *testing.F) {
+	var b bytes.Buffer
+	nmapxml.WriteSynthetic(&b, 4, 2)
+	f.Add(b.Bytes(), 200)
+	f.Add([]byte(`<nmaprun><host><address addr="1.2.3.4"/></host><host></host></nmaprun>`), 1)
+	f.Add([]byte(`<!DOCTYPE nmaprun PUBLIC "a" "b"><nmaprun><hosthint/><host/></host></host><runstats><hosts up="9"/></runstats></nmaprun>`), 3)
+	f.Fuzz(func(t *testing.T, raw []byte, partBytes int) {
+		if partBytes <= 0 || partBytes > 1<<16 {
+			return
+		}
+		parts := 0
+		err := nmapxml.Split(bytes.NewReader(raw), int64(len(raw)), partBytes, func(p nmapxml.Part) error {
+			parts++
+			if parts > len(raw)+1 {
+				t.Fatalf("%d parts from %d bytes", parts, len(raw))
+			}
+			if _, err := nmapxml.Parse(p.Doc, nmapxml.Options{}); err != nil {
+				var pe *nmapxml.ParseError
+				if !errors.As(err, &pe) {
+					t.Fatalf("part %d: %v is not a *ParseError", p.Index, err)
+				}
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, nmapxml.ErrNoSplit) {
+			t.Fatalf("Split: %v", err)
+		}
+	})
+}
