@@ -64,8 +64,13 @@ func Split(r io.ReaderAt, size int64, partBytes int, emit func(Part) error) erro
 	for index := 0; ; index++ {
 		for !eof && (len(all)-P < partBytes || bytes.Index(all[P:], hostEnd) < 0) {
 			if cap(all)-len(all) < 1<<20 {
-				// One host larger than a part: grow by a quarter, not double.
-				grown := make([]byte, len(all), cap(all)+max(cap(all)/4, 1<<20))
+				// One host larger than a part: find where it ends first, and grow once to
+				// hold it, rather than doubling (and keeping the copies) on the way.
+				end, err := nextHostEnd(r, base+int64(len(all)-P), size)
+				if err != nil {
+					return err
+				}
+				grown := make([]byte, len(all), P+int(end-base)+len(trailer)+1<<20)
 				copy(grown, all)
 				all = grown
 			}
@@ -111,6 +116,26 @@ func Split(r io.ReaderAt, size int64, partBytes int, emit func(Part) error) erro
 }
 
 var hostEnd = []byte("</host>")
+
+// nextHostEnd returns the offset just after the first "</host>" at or after from (looking
+// a few bytes back, for one that a read boundary cut), or size when there is none; it reads
+// a MiB at a time and keeps nothing.
+func nextHostEnd(r io.ReaderAt, from, size int64) (int64, error) {
+	probe := make([]byte, 1<<20)
+	for off := max(0, from-int64(len(hostEnd))); off < size; off += int64(len(probe) - len(hostEnd)) {
+		n, err := r.ReadAt(probe, off)
+		if i := bytes.Index(probe[:n], hostEnd); i >= 0 {
+			return off + int64(i+len(hostEnd)), nil
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return 0, err
+		}
+		if n < len(probe) {
+			break
+		}
+	}
+	return size, nil
+}
 
 // firstHost returns the offset of the first <host> start tag (not <hosthint>) in b, or -1.
 func firstHost(b []byte) int {
