@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/riskmap/riskmap"
 )
 
 // TestDiffJSONHostLevel: in `diff --json` a host-level change has no port (port 0 is a real
@@ -39,5 +41,18 @@ func TestDiffJSONHostLevel(t *testing.T) {
 	}
 	if host != 2 || port != 5 {
 		t.Errorf("%d host and %d port changes, want 2 and 5:\n%s", host, port, out)
+	}
+}
+
+// TestFindingJSONHostLevel: the same rule for findings: a host-level finding has no port,
+// and a finding on port 0 keeps its port.
+func TestFindingJSONHostLevel(t *testing.T) {
+	host := findingJSON(riskmap.Finding{IP: "127.0.0.2", RuleID: "smb-v1"})
+	if _, ok := host["port"]; ok {
+		t.Errorf("host-level finding carries a port: %v", host)
+	}
+	zero := findingJSON(riskmap.Finding{IP: "127.0.0.2", Port: 0, Proto: "tcp", RuleID: "x"})
+	if p, ok := zero["port"]; !ok || p != 0 || zero["proto"] != "tcp" {
+		t.Errorf("a finding on port 0/tcp lost its port: %v", zero)
 	}
 }
