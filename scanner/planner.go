@@ -87,7 +87,7 @@ func NewPlan(now time.Time, cands []Candidate, cfg PlannerConfig, profiles *Prof
 	pl.greedy(cfg.Budget - sweep)
 	var sw *Sweep
 	if cfg.Sweep > 0 {
-		sw = pl.sweep(cfg.Budget - pl.spent)
+		sw = pl.sweep()
 	}
 	p := pl.plan()
 	p.Sweep = sw

@@ -20,63 +20,73 @@ type Probed []ProbedRange
 // Paint returns p with ports from..to (inclusive, clipped to 1-65535) probed at at: a port
 // keeps the later of its old time and at. p is not modified.
 func (p Probed) Paint(from, to int, at time.Time) Probed {
-	from, to = max(from, 1), min(to, 65535)
-	if from > to {
-		return p
-	}
-	var out Probed
-	add := func(r ProbedRange) {
-		if r.From > r.To {
-			return
-		}
-		if n := len(out); n > 0 && out[n-1].To+1 == r.From && out[n-1].At.Equal(r.At) {
-			out[n-1].To = r.To
-			return
-		}
-		out = append(out, r)
-	}
-	cur := from // the next port of from..to not yet written
-	for _, r := range p {
-		if r.To < cur || r.From > to {
-			if r.From > to && cur <= to {
-				add(ProbedRange{cur, to, at})
-				cur = to + 1
-			}
-			add(r)
-			continue
-		}
-		// r overlaps cur..to: the part before cur keeps its time.
-		add(ProbedRange{r.From, cur - 1, r.At})
-		if r.From > cur {
-			add(ProbedRange{cur, r.From - 1, at})
-			cur = r.From
-		}
-		hi := min(r.To, to)
-		t := r.At
-		if at.After(t) {
-			t = at
-		}
-		add(ProbedRange{cur, hi, t})
-		cur = hi + 1
-		add(ProbedRange{hi + 1, r.To, r.At})
-	}
-	if cur <= to {
-		add(ProbedRange{cur, to, at})
-	}
-	return out
+	return p.paint([][2]int{{from, to}}, at)
 }
 
-// PaintList is Paint for every port of l.
+// PaintList is Paint for every port of l, in one pass.
 func (p Probed) PaintList(l PortList, at time.Time) Probed {
+	var rs [][2]int
 	for i := 0; i < len(l); {
 		j := i
 		for j+1 < len(l) && l[j+1] == l[j]+1 {
 			j++
 		}
-		p = p.Paint(l[i], l[j], at)
+		rs = append(rs, [2]int{l[i], l[j]})
 		i = j + 1
 	}
-	return p
+	return p.paint(rs, at)
+}
+
+// paint merges sorted, disjoint ranges rs probed at at into p: every boundary of either list
+// cuts the port space into segments, and each segment takes the later time of the lists that
+// hold it.
+func (p Probed) paint(rs [][2]int, at time.Time) Probed {
+	bs := make([]int, 0, 2*(len(p)+len(rs)))
+	for _, r := range p {
+		bs = append(bs, r.From, r.To+1)
+	}
+	for k, r := range rs {
+		r[0], r[1] = max(r[0], 1), min(r[1], 65535)
+		rs[k] = r
+		if r[0] <= r[1] {
+			bs = append(bs, r[0], r[1]+1)
+		}
+	}
+	slices.Sort(bs)
+	bs = slices.Compact(bs)
+	out := make(Probed, 0, len(p)+len(rs))
+	i, j := 0, 0
+	for b := 0; b+1 < len(bs); b++ {
+		lo, hi := bs[b], bs[b+1]-1
+		for i < len(p) && p[i].To < lo {
+			i++
+		}
+		for j < len(rs) && rs[j][1] < lo {
+			j++
+		}
+		inP := i < len(p) && p[i].From <= lo
+		inR := j < len(rs) && rs[j][0] <= lo && rs[j][0] <= rs[j][1]
+		var t time.Time
+		switch {
+		case inP && inR:
+			t = p[i].At
+			if at.After(t) {
+				t = at
+			}
+		case inP:
+			t = p[i].At
+		case inR:
+			t = at
+		default:
+			continue
+		}
+		if n := len(out); n > 0 && out[n-1].To+1 == lo && out[n-1].At.Equal(t) {
+			out[n-1].To = hi
+			continue
+		}
+		out = append(out, ProbedRange{lo, hi, t})
+	}
+	return out
 }
 
 // Last returns when port was last probed, and false if never.

@@ -46,9 +46,11 @@ type unit struct {
 	cost  int   // upper bound of its probes
 }
 
-// sweep spends at least share of the budget, and whatever the budget has left after it, on the
-// least recently probed blocks of the port space.
-func (pl *planner) sweep(share int) *Sweep {
+// sweep spends its share of the budget (cfg.Sweep of it), and then whatever the budget has
+// left, on the least recently probed blocks of the port space. The period it states rests on
+// the share alone: what is left over from one cycle to the next is not promised.
+func (pl *planner) sweep() *Sweep {
+	share := min(int(float64(pl.cfg.Budget)*pl.cfg.Sweep), pl.cfg.Budget-pl.spent)
 	block := pl.cfg.SweepBlock
 	order := pl.profiles.order
 	nBlocks := (len(order) + block - 1) / block
@@ -130,6 +132,9 @@ func (pl *planner) sweep(share int) *Sweep {
 	s := &Sweep{Block: block, Share: share, Units: len(wide) + len(rest), WideAssets: wideAssets}
 	s.WidePeriod = period(cWide, shareWide, maxWide)
 	s.Period = max(period(cRest, shareRest, maxRest), s.WidePeriod)
+	if want := int(float64(pl.cfg.Budget) * pl.cfg.Sweep); share < want {
+		s.Note = fmt.Sprintf("re-checks and exploration left the sweep %d probes of its share of %d", share, want)
+	}
 	if s.Units > 0 && s.Period == 0 {
 		s.Note = fmt.Sprintf("the sweep's share (%d probes) is below one block of the dearest asset: raise planner.budget or planner.sweep, or lower planner.sweep_block", share)
 	}
