@@ -41,7 +41,11 @@ func (l *Loop) planAt(ctx context.Context, at time.Time, scope scanner.Scope) (*
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	plan, err := scanner.NewPlan(at, Candidates(assets, scored.Scores, predicted, last, scope), l.Config.Planner, l.profiles)
+	cands := Candidates(assets, scored.Scores, predicted, last, scope)
+	if err := exploreInputs(ctx, l.W.Store(), at, cands, assets); err != nil {
+		return nil, nil, nil, err
+	}
+	plan, err := scanner.NewPlan(at, cands, l.Config.Planner, l.profiles)
 	return scored, assets, plan, err
 }
 
