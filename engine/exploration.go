@@ -8,6 +8,7 @@ import (
 
 	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/datasets"
+	"github.com/riskmap/riskmap/features"
 	"github.com/riskmap/riskmap/scanner"
 )
 
@@ -80,14 +81,24 @@ func seriousPorts(ctx context.Context, s *datasets.Store, at time.Time) (map[str
 	return out, nil
 }
 
-// exploreInputs gives the candidates what the sweep and the re-checks read: their exposure
-// width, when each port was last probed, and the ports of their known serious exposures.
+// exploreInputs gives the candidates what the sweep and the re-checks read (their exposure
+// width, when each port was last probed, the ports of their known serious exposures), adds
+// the ports the estate's history predicts (features.PortPriors) to their predicted ports, and
+// says why each predicted port is there (Candidate.PortReasons).
 func exploreInputs(ctx context.Context, s *datasets.Store, at time.Time, cands []scanner.Candidate, assets []riskmap.Asset) error {
 	probed, err := probedAsOf(ctx, s, at)
 	if err != nil {
 		return err
 	}
 	serious, err := seriousPorts(ctx, s, at)
+	if err != nil {
+		return err
+	}
+	priors, err := features.PortPriors(ctx, s, at)
+	if err != nil {
+		return err
+	}
+	open, err := features.OpenPorts(ctx, s, at)
 	if err != nil {
 		return err
 	}
@@ -101,6 +112,36 @@ func exploreInputs(ctx context.Context, s *datasets.Store, at time.Time, cands [
 			c.WideOpen = WideOpen(a)
 		}
 		c.Probed, c.KnownSerious = probed[c.AssetID], serious[c.AssetID]
+		c.PredictedPorts = slices.Clone(c.PredictedPorts) // shared with the predicted map
+		c.PortReasons = map[int]string{}
+		for _, p := range c.PredictedPorts {
+			c.PortReasons[p] = predictedWhy(byID[c.AssetID], open[c.AssetID], p)
+		}
+		for _, pr := range priors[c.AssetID] {
+			if len(c.PredictedPorts) >= features.MaxPredicted {
+				break
+			}
+			if _, ok := c.PortReasons[pr.Port]; !ok {
+				c.PredictedPorts = append(c.PredictedPorts, pr.Port)
+				c.PortReasons[pr.Port] = pr.Why
+			}
+		}
+		slices.Sort(c.PredictedPorts)
 	}
 	return nil
+}
+
+// predictedWhy says why features.PredictedPorts predicted port for a (see its doc).
+func predictedWhy(a *riskmap.Asset, open []int, port int) string {
+	if slices.Contains(open, port) {
+		return "seen open on this asset"
+	}
+	if a != nil {
+		for _, e := range a.Exposed {
+			if (e.Proto == "tcp" || e.Proto == "all") && !e.AllPorts() && e.ToPort-e.FromPort < 16 && e.Covers("tcp", port) {
+				return "a security rule allows it (from " + e.Source + ")"
+			}
+		}
+	}
+	return "open on a sibling of the same image or group"
 }
