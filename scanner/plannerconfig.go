@@ -71,8 +71,8 @@ type QuietHours struct {
 // DefaultPlannerConfig returns the defaults: 2,000,000 probes a cycle (about 1,600 hosts at
 // standard), 10% exploration, rescans after 6h (light), 24h (standard) and 7 days (deep), no
 // deep scans of env=prod from 09:00 to 18:00 local time, a one-hour window, anomaly weighted
-// 0.5, 70% of findings expected on predicted ports, seed 1; 20% of the budget sweeps the port
-// space (half of it for wide-open assets) in blocks of 256 ports at the standard tier, and
+// 0.5, 70% of findings expected on predicted ports, seed 1; 30% of the budget sweeps the port
+// space (70% of it for wide-open assets) in blocks of 256 ports at the standard tier, and
 // known serious exposures are re-checked every 24h.
 func DefaultPlannerConfig() PlannerConfig {
 	return PlannerConfig{
@@ -85,7 +85,7 @@ func DefaultPlannerConfig() PlannerConfig {
 		},
 		QuietHours: []QuietHours{{Tag: "env", Value: "prod", From: "09:00", To: "18:00", Location: "Local", MaxTier: riskmap.TierStandard}},
 		Window:     time.Hour, AnomalyWeight: 0.5, PredictedShare: 0.7, Seed: 1,
-		Sweep: 0.2, SweepWide: 0.5, SweepBlock: 256, SweepTier: riskmap.TierStandard, Recheck: 24 * time.Hour,
+		Sweep: 0.3, SweepWide: 0.7, SweepBlock: 256, SweepTier: riskmap.TierStandard, Recheck: 24 * time.Hour,
 	}
 }
 
