@@ -65,6 +65,8 @@ type reportData struct {
 	Findings   map[string]int
 	Severities []string
 	Alerts     int
+	Detect     []detectRow
+	DetectNote string
 }
 
 // WriteReport writes a single self-contained HTML file (inline SVG charts, no script, no
@@ -237,6 +239,10 @@ func WriteReport(ctx context.Context, s *datasets.Store, path string) error {
 		d.Alerts += int(n)
 	}
 
+	if d.Detect, d.DetectNote, err = detections(ctx, s); err != nil {
+		return err
+	}
+
 	var b strings.Builder
 	if err := reportTemplate.Execute(&b, d); err != nil {
 		return err
@@ -309,6 +315,14 @@ th { background: #f4f4f4; } td.n { text-align: right; font-variant-numeric: tabu
 <table><tr><th>cycle</th><th>probes</th><th>budget</th><th>light</th><th>standard</th><th>deep</th><th>explore</th><th>new serious</th><th>confirmed</th><th>failed confirmations</th><th>alerts</th><th>rate changes</th><th>model</th></tr>
 {{range .Cycles}}<tr><td>{{.ID}}</td><td class="n">{{.Probes}}</td><td class="n">{{.Budget}}</td><td class="n">{{.HostsLight}}</td><td class="n">{{.HostsStandard}}</td><td class="n">{{.HostsDeep}}</td><td class="n">{{.HostsExplore}}</td><td class="n">{{.FindingsNew}}</td><td class="n">{{.FindingsConfirmed}}</td><td class="n">{{.ConfirmationsFailed}}</td><td class="n">{{.Alerts}}</td><td class="n">{{.RateChanges}}</td><td>{{.ModelVersion}}</td></tr>
 {{end}}</table>{{else}}<p>No cycles yet.</p>{{end}}
+</section>
+
+<section>
+<h2>Time to detect new open ports</h2>
+{{if .Detect}}<p>{{.DetectNote}}. Cycles: how many cycles after the port was last probed (closed) went by before one found it open; 0 is the first cycle that could.</p>
+<table><tr><th>asset</th><th>address</th><th>port</th><th>found</th><th>last probed before</th><th>cycles</th></tr>
+{{range .Detect}}<tr><td>{{.Asset}}</td><td>{{.IP}}</td><td>{{.Port}}</td><td>{{.Found}}</td><td>{{.LastProbed}}</td><td class="n">{{.Cycles}}</td></tr>
+{{end}}</table>{{else}}<p>No new open ports yet.</p>{{end}}
 </section>
 
 <section>
