@@ -172,6 +172,7 @@ func BenchmarkExploration(b *testing.B) {
 	}
 
 	var runs []explorationRun
+	var period, widePeriod int
 	for i := 0; i < b.N; i++ {
 		runs = runs[:0]
 		// riskmap: one workspace across the cycles.
@@ -252,8 +253,9 @@ func BenchmarkExploration(b *testing.B) {
 			return probed, nmapScan(b, []string{"-p", slice.String()}, targets)
 		}))
 		if len(plans) > 0 && plans[0].Sweep != nil {
-			b.ReportMetric(float64(plans[0].Sweep.Period), "sweep_period_cycles")
-			b.ReportMetric(float64(plans[0].Sweep.WidePeriod), "sweep_wide_period_cycles")
+			period, widePeriod = plans[0].Sweep.Period, plans[0].Sweep.WidePeriod
+			b.ReportMetric(float64(period), "sweep_period_cycles")
+			b.ReportMetric(float64(widePeriod), "sweep_wide_period_cycles")
 		}
 	}
 	metric := b.ReportMetric
@@ -276,7 +278,8 @@ func BenchmarkExploration(b *testing.B) {
 		metric(float64(miss), key+"_ttd_missed")
 	}
 	out := map[string]any{"hosts": len(epochs[0].Instances), "cycles": cycles, "budget_probes": budget,
-		"ports_per_host": perHost, "drift_events": len(events), "unlisted": ecfg.Unlisted, "runs": runs}
+		"ports_per_host": perHost, "drift_events": len(events), "unlisted": ecfg.Unlisted, "runs": runs,
+		"sweep_period": period, "sweep_wide_period": widePeriod}
 	if dir := benchOut(); dir != "" {
 		j, _ := json.MarshalIndent(out, "", "  ")
 		os.WriteFile(filepath.Join(dir, "exploration.json"), j, 0o644)
