@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/riskmap/riskmap/engine"
+	"github.com/riskmap/riskmap/scanner"
 )
 
 // explainPlan prints why each port of asset is in the next plan.
@@ -28,21 +30,24 @@ func (m *Main) explainPlan(ctx context.Context, loop *engine.Loop, asset string,
 	for _, r := range it.Reasons {
 		fmt.Fprintf(m.Stdout, "  %s\n", r)
 	}
-	// Runs of consecutive ports with the same reason print as one line: a sweep block or a
-	// tier's list would otherwise print hundreds.
+	// Ports that share a reason print on one line, in nmap's port syntax: a sweep's blocks or a
+	// tier's list would otherwise take hundreds of lines.
+	var order []string
+	ports := map[string][]int{}
+	for _, pw := range why {
+		if _, ok := ports[pw.Why]; !ok {
+			order = append(order, pw.Why)
+		}
+		ports[pw.Why] = append(ports[pw.Why], pw.Port)
+	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PORTS\tWHY")
-	for i := 0; i < len(why); {
-		j := i
-		for j+1 < len(why) && why[j+1].Why == why[i].Why {
-			j++
+	for _, w := range order {
+		list := scanner.PortList(ports[w]).String()
+		if len(list) > 60 {
+			list = fmt.Sprintf("%d ports: %s...", len(ports[w]), list[:strings.LastIndexByte(list[:60], ',')])
 		}
-		ports := fmt.Sprint(why[i].Port)
-		if j > i {
-			ports = fmt.Sprintf("%d-%d (%d ports)", why[i].Port, why[j].Port, j-i+1)
-		}
-		fmt.Fprintf(tw, "%s\t%s\n", ports, why[i].Why)
-		i = j + 1
+		fmt.Fprintf(tw, "%s\t%s\n", list, w)
 	}
 	return tw.Flush()
 }
