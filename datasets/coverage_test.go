@@ -27,8 +27,8 @@ func TestCoverageRoundTrip(t *testing.T) {
 	defer w.Close()
 	at := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	rows := []datasets.Coverage{
-		{ScanID: "s1", ScanTime: at, AssetID: "i-1", IP: "127.0.0.2", Proto: "tcp", Ranges: []datasets.PortRange{{1, 1000}, {6379, 6379}, {40000, 41023}}},
-		{ScanID: "s1", ScanTime: at, IP: "127.0.0.3", Proto: "tcp", Ranges: []datasets.PortRange{{1, 65535}}},
+		{ScanID: "s1", ScanTime: at, AssetID: "i-1", IP: "127.0.0.2", Proto: "tcp", Ranges: []datasets.PortRange{{From: 1, To: 1000}, {From: 6379, To: 6379}, {From: 40000, To: 41023}}},
+		{ScanID: "s1", ScanTime: at, IP: "127.0.0.3", Proto: "tcp", Ranges: []datasets.PortRange{{From: 1, To: 65535}}},
 	}
 	rec := datasets.CoverageRecord(mem, rows)
 	err = w.WriteTable(datasets.TableCoverage, "day=2026-11-22", "s1", rec)

@@ -30,8 +30,8 @@ func TestDetections(t *testing.T) {
 	}
 	mem := s.Allocator()
 	cov := datasets.CoverageRecord(mem, []datasets.Coverage{
-		{ScanID: "a", ScanTime: t0.Add(10 * time.Minute), IP: "127.0.0.2", Proto: "tcp", Ranges: []datasets.PortRange{{40000, 40255}}},
-		{ScanID: "b", ScanTime: t0.Add(3*time.Hour + 10*time.Minute), IP: "127.0.0.2", Proto: "tcp", Ranges: []datasets.PortRange{{40000, 40255}, {50000, 50000}}},
+		{ScanID: "a", ScanTime: t0.Add(10 * time.Minute), IP: "127.0.0.2", Proto: "tcp", Ranges: []datasets.PortRange{{From: 40000, To: 40255}}},
+		{ScanID: "b", ScanTime: t0.Add(3*time.Hour + 10*time.Minute), IP: "127.0.0.2", Proto: "tcp", Ranges: []datasets.PortRange{{From: 40000, To: 40255}, {From: 50000, To: 50000}}},
 	})
 	defer cov.Release()
 	diffs := datasets.DiffsRecord(mem, []riskmap.Diff{

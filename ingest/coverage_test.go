@@ -34,7 +34,7 @@ func TestCoverageAtIngest(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []datasets.Coverage{{ScanID: "a", ScanTime: at, IP: "127.0.0.2", Proto: "tcp",
-		Ranges: []datasets.PortRange{{22, 22}, {80, 80}, {40000, 40255}}}}
+		Ranges: []datasets.PortRange{{From: 22, To: 22}, {From: 80, To: 80}, {From: 40000, To: 40255}}}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("coverage:\n got %+v\nwant %+v", got, want)
 	}

@@ -31,7 +31,7 @@ func TestReportTimeToDetect(t *testing.T) {
 		}
 	}
 	mem := s.Allocator()
-	cov := datasets.CoverageRecord(mem, []datasets.Coverage{{ScanID: "a", ScanTime: t0.Add(time.Minute), IP: "127.0.0.2", Proto: "tcp", Ranges: []datasets.PortRange{{1, 65535}}}})
+	cov := datasets.CoverageRecord(mem, []datasets.Coverage{{ScanID: "a", ScanTime: t0.Add(time.Minute), IP: "127.0.0.2", Proto: "tcp", Ranges: []datasets.PortRange{{From: 1, To: 65535}}}})
 	defer cov.Release()
 	diffs := datasets.DiffsRecord(mem, []riskmap.Diff{{AssetID: "i-1", IP: "127.0.0.2", Port: 45900, Proto: "tcp", Change: riskmap.ChangeNewPort, ScanID: "b", ScanTime: t0.Add(2*time.Hour + time.Minute)}})
 	defer diffs.Release()
