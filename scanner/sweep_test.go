@@ -204,3 +204,24 @@ func TestProbedPaint(t *testing.T) {
 	}
 	_ = netip.Addr{}
 }
+
+// BenchmarkNewPlanSweep is the planner with the port-space sweep on, against the same plan
+// without it (the peer in the same run): the sweep's cost per asset.
+func BenchmarkNewPlanSweep(b *testing.B) {
+	profiles := realProfiles(b)
+	cands := randomCandidates(rand.New(rand.NewPCG(1, 2)), 10_000)
+	for i := range cands {
+		cands[i].Probed = scanner.Probed{}.PaintList(profiles.Ports(riskmap.TierStandard, nil), t0.Add(-time.Hour))
+	}
+	for _, sweep := range []float64{0, 0.3} {
+		b.Run(fmt.Sprintf("sweep=%.1f", sweep), func(b *testing.B) {
+			cfg := sweepConfig(20_000_000, sweep, 0.7, 256)
+			for b.Loop() {
+				if _, err := scanner.NewPlan(t0, cands, cfg, profiles); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(cands))*float64(b.N)/b.Elapsed().Seconds(), "assets/s")
+		})
+	}
+}
