@@ -55,23 +55,16 @@ func probedAsOf(ctx context.Context, s *datasets.Store, at time.Time) (map[strin
 	return out, nil
 }
 
-// seriousPorts lists, per asset, the ports of its serious findings up to at.
-func seriousPorts(ctx context.Context, s *datasets.Store, at time.Time) (map[string][]int, error) {
-	scans, err := datasets.ReadAll(ctx, s, datasets.TableScans, nil, datasets.DecodeScans)
-	if err != nil {
-		return nil, err
-	}
-	when := map[string]time.Time{}
-	for _, sc := range scans {
-		when[sc.ID] = sc.Started
-	}
+// seriousPorts lists, per asset, the ports of its serious findings. All of them: the loop
+// plans as of now, when no finding is in the future.
+func seriousPorts(ctx context.Context, s *datasets.Store) (map[string][]int, error) {
 	all, err := datasets.ReadAll(ctx, s, datasets.TableFindings, nil, datasets.DecodeFindings)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string][]int{}
 	for _, f := range all {
-		if !f.Severity.Serious() || f.AssetID == "" || f.Port <= 0 || when[f.ScanID].After(at) {
+		if !f.Severity.Serious() || f.AssetID == "" || f.Port <= 0 {
 			continue
 		}
 		if !slices.Contains(out[f.AssetID], f.Port) {
@@ -85,20 +78,20 @@ func seriousPorts(ctx context.Context, s *datasets.Store, at time.Time) (map[str
 // width, when each port was last probed, the ports of their known serious exposures), adds
 // the ports the estate's history predicts (features.PortPriors) to their predicted ports, and
 // says why each predicted port is there (Candidate.PortReasons).
-func exploreInputs(ctx context.Context, s *datasets.Store, at time.Time, cands []scanner.Candidate, assets []riskmap.Asset) error {
-	probed, err := probedAsOf(ctx, s, at)
+func exploreInputs(ctx context.Context, s *datasets.Store, est *features.Estate, cands []scanner.Candidate, assets []riskmap.Asset) error {
+	probed, err := probedAsOf(ctx, s, est.AsOf)
 	if err != nil {
 		return err
 	}
-	serious, err := seriousPorts(ctx, s, at)
+	serious, err := seriousPorts(ctx, s)
 	if err != nil {
 		return err
 	}
-	priors, err := features.PortPriors(ctx, s, at)
+	open, err := est.OpenPorts(ctx)
 	if err != nil {
 		return err
 	}
-	open, err := features.OpenPorts(ctx, s, at)
+	priors, err := features.PortPriors(ctx, assets, open)
 	if err != nil {
 		return err
 	}

@@ -56,7 +56,7 @@ func (l *Loop) candidatesAt(ctx context.Context, at time.Time, scope scanner.Sco
 		return nil, nil, nil, err
 	}
 	cands := Candidates(assets, scored.Scores, predicted, last, scope)
-	if err := exploreInputs(ctx, l.W.Store(), at, cands, assets); err != nil {
+	if err := exploreInputs(ctx, l.W.Store(), est, cands, assets); err != nil {
 		return nil, nil, nil, err
 	}
 	return scored, assets, cands, nil

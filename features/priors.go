@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"time"
 
 	"github.com/riskmap/riskmap"
-	"github.com/riskmap/riskmap/datasets"
 )
 
 // PortPrior is one TCP port learned for an asset from the estate's own observations, and why.
@@ -37,16 +35,9 @@ const (
 //     open also have open, for each port a the asset has open: a service's admin, metrics or
 //     clustering ports.
 //
-// Each prior says why. Like Build, it reads nothing after asOf.
-func PortPriors(ctx context.Context, s *datasets.Store, asOf time.Time) (map[string][]PortPrior, error) {
-	assets, err := LatestAssets(ctx, s, asOf)
-	if err != nil {
-		return nil, err
-	}
-	open, err := OpenPorts(ctx, s, asOf)
-	if err != nil {
-		return nil, err
-	}
+// Each prior says why. It reads nothing: assets and open (per asset, the TCP ports it was seen
+// to open; Estate.OpenPorts) come from the estate a cycle has already loaded.
+func PortPriors(ctx context.Context, assets []riskmap.Asset, open map[string][]int) (map[string][]PortPrior, error) {
 	// Co-occurrence counts over every host with open ports.
 	single := map[int]int{}
 	pair := map[[2]int]int{}
@@ -154,36 +145,28 @@ func PortPriors(ctx context.Context, s *datasets.Store, asOf time.Time) (map[str
 	return out, nil
 }
 
-// OpenPorts returns, per asset, the TCP ports whose latest observation up to asOf is open,
-// sorted.
-func OpenPorts(ctx context.Context, s *datasets.Store, asOf time.Time) (map[string][]int, error) {
-	obs, err := datasets.ReadAll(ctx, s, datasets.TableObservations, nil, datasets.DecodeObservations)
-	if err != nil {
-		return nil, err
-	}
-	type key struct {
-		asset string
-		port  int
-	}
-	latest := map[key]*riskmap.Observation{}
-	for i := range obs {
-		o := &obs[i]
-		if o.AssetID == "" || o.Proto != "tcp" || o.ScanTime.After(asOf) {
-			continue
-		}
-		k := key{o.AssetID, o.Port}
-		if cur := latest[k]; cur == nil || o.ScanTime.After(cur.ScanTime) {
-			latest[k] = o
-		}
-	}
+// OpenPorts returns, per asset of the estate, the TCP ports some scan up to AsOf saw open,
+// sorted: what PredictedPorts counts as seen.
+func (e *Estate) OpenPorts(ctx context.Context) (map[string][]int, error) {
+	agg := e.agg
 	out := map[string][]int{}
-	for k, o := range latest {
-		if o.Open() {
-			out[k.asset] = append(out[k.asset], k.port)
+	for i := 0; i < agg.snap.n; i++ {
+		if i%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
 		}
-	}
-	for _, ports := range out {
-		slices.Sort(ports)
+		o, _, _, _ := agg.state(i)
+		var ports []int
+		for p := range o.each {
+			if p.last != 0 && p.proto == protoTCP {
+				ports = append(ports, int(p.port))
+			}
+		}
+		if len(ports) > 0 {
+			slices.Sort(ports)
+			out[agg.snap.id(i)] = ports
+		}
 	}
 	return out, nil
 }

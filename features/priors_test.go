@@ -49,10 +49,27 @@ func TestPortPriors(t *testing.T) {
 	if err := w.WriteTable(datasets.TableObservations, "day=2026-03-01", "s", or); err != nil {
 		t.Fatal(err)
 	}
-	priors, err := features.PortPriors(ctx, s, t0.Add(2*time.Hour))
-	if err != nil {
-		t.Fatal(err)
+	priorsAt := func(at time.Time) map[string][]features.PortPrior {
+		t.Helper()
+		est, err := features.LoadEstate(ctx, s, features.BuildOptions{AsOf: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		assets, err := est.Assets(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		open, err := est.OpenPorts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		priors, err := features.PortPriors(ctx, assets, open)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return priors
 	}
+	priors := priorsAt(t0.Add(2 * time.Hour))
 	has := func(id string, port int, why string) {
 		t.Helper()
 		for _, p := range priors[id] {
@@ -72,7 +89,7 @@ func TestPortPriors(t *testing.T) {
 			t.Errorf("i-1 has 45900 predicted, though it is seen open there")
 		}
 	}
-	if before, err := features.PortPriors(ctx, s, t0); err != nil || len(before) != 0 {
-		t.Errorf("priors before the scan: %v %v, want none (nothing after asOf is read)", before, err)
+	if before := priorsAt(t0.Add(time.Minute)); len(before) != 0 {
+		t.Errorf("priors before the scan: %v, want none (nothing after asOf is read)", before)
 	}
 }

@@ -42,7 +42,7 @@ func TestReportTimeToDetect(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "report.html")
-	if err := report.WriteReport(ctx, s, out); err != nil {
+	if err := report.WriteReport(ctx, s, out, t0.Add(3*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	html, err := os.ReadFile(out)
