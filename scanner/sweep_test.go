@@ -3,8 +3,8 @@ package scanner_test
 import (
 	"fmt"
 	"math/rand/v2"
-	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -202,7 +202,6 @@ func TestProbedPaint(t *testing.T) {
 	if got := (scanner.Probed{}).PaintList(scanner.PortList{1, 2, 3, 10}, t0); len(got) != 2 || got.Covered(t0) != 4 {
 		t.Errorf("PaintList: %v", got)
 	}
-	_ = netip.Addr{}
 }
 
 // BenchmarkNewPlanSweep is the planner with the port-space sweep on, against the same plan
@@ -222,6 +221,38 @@ func BenchmarkNewPlanSweep(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(len(cands))*float64(b.N)/b.Elapsed().Seconds(), "assets/s")
+		})
+	}
+}
+
+// TestSweepConfig reads the sweep's settings from YAML and refuses bad ones, naming the field.
+func TestSweepConfig(t *testing.T) {
+	c, err := scanner.ReadConfig(strings.NewReader("planner: {sweep: 0.4, sweep_wide: 0.5, sweep_block: 512, sweep_tier: light, recheck: 12h}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := c.Planner
+	if p.Sweep != 0.4 || p.SweepWide != 0.5 || p.SweepBlock != 512 || p.SweepTier != riskmap.TierLight || p.Recheck != 12*time.Hour {
+		t.Fatalf("planner config %+v", p)
+	}
+	for _, tc := range []struct {
+		name, field string
+		edit        func(*scanner.PlannerConfig)
+	}{
+		{"sweep above 1", "sweep", func(c *scanner.PlannerConfig) { c.Sweep = 1.2 }},
+		{"sweep and exploration reach 1", "sweep", func(c *scanner.PlannerConfig) { c.Sweep, c.Exploration = 0.6, 0.4 }},
+		{"wide share negative", "sweep_wide", func(c *scanner.PlannerConfig) { c.SweepWide = -0.1 }},
+		{"block too small", "sweep_block", func(c *scanner.PlannerConfig) { c.SweepBlock = 8 }},
+		{"deep sweep tier", "sweep_tier", func(c *scanner.PlannerConfig) { c.SweepTier = riskmap.TierDeep }},
+		{"negative recheck", "recheck", func(c *scanner.PlannerConfig) { c.Recheck = -time.Hour }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := scanner.DefaultPlannerConfig()
+			tc.edit(&c)
+			err := c.Validate()
+			if err == nil || !strings.Contains(err.Error(), "planner."+tc.field) {
+				t.Fatalf("got %v, want an error naming planner.%s", err, tc.field)
+			}
 		})
 	}
 }
