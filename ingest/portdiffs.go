@@ -12,7 +12,13 @@ import (
 // coverage, for when no earlier scan probed every port the current one did: the port-space
 // sweep gives a host a different port list every cycle, and the diff then compares the ports
 // both scans probed (baseline.Diff never claims more).
+//
+// A current scan whose ports are unknown (--top-ports) gets no fallback: Diff would take it to
+// have probed every port, and report the baseline's other open ports as closed.
 func fallbackBaseline(current baseline.Candidate, cands []baseline.Candidate) (riskmap.Scan, baseline.Coverage, bool) {
+	if current.Coverage == nil {
+		return riskmap.Scan{}, nil, false
+	}
 	var best *baseline.Candidate
 	for i := range cands {
 		c := &cands[i]
@@ -34,9 +40,10 @@ func fallbackBaseline(current baseline.Candidate, cands []baseline.Candidate) (r
 // the latest earlier scan of the host that probed it. Open there: no change. Not open there,
 // or never probed by any earlier scan with a known port list: the port is new. This is how a
 // service on a port no list names, found by the sweep, becomes a diff (and, when serious, an
-// alert). Hosts with no earlier scan at all get no diff, as before.
+// alert). Hosts with no baseline (no earlier scan, or none whose ports are known) get no diff,
+// as before.
 func (in *Ingester) uncoveredOpen(ctx context.Context, h *history, sc riskmap.Scan, host riskmap.Host, obs []riskmap.Observation, cands []baseline.Candidate, baseCov baseline.Coverage, hasBase bool) ([]riskmap.Diff, error) {
-	if len(cands) == 0 {
+	if len(cands) == 0 || !hasBase {
 		return nil, nil
 	}
 	key := hostKey(host.AssetID, host.IP)

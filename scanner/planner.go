@@ -431,7 +431,8 @@ func lastSeen(now, at time.Time) string {
 func (pl *planner) addSweep(k *cand, it *PlanItem) {
 	t := k.tier
 	if t == riskmap.TierSkip {
-		t = pl.cfg.SweepTier
+		limit, _ := pl.quietCap(k.c.Tags) // the sweep takes no asset whose cap is skip
+		t = min(pl.cfg.SweepTier, limit)
 		it.Tier, it.Ports, it.UDPPorts = t, nil, nil
 	}
 	var extra []int

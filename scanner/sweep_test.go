@@ -256,3 +256,32 @@ func TestSweepConfig(t *testing.T) {
 		})
 	}
 }
+
+// TestSweepRespectsQuietHours checks that an asset planned for its sweep alone gets no deeper a
+// tier than quiet hours allow, and none at all when they allow no scan.
+func TestSweepRespectsQuietHours(t *testing.T) {
+	prof := realProfiles(t)
+	for _, tc := range []struct {
+		max  riskmap.Tier
+		want riskmap.Tier
+		item bool
+	}{{riskmap.TierLight, riskmap.TierLight, true}, {riskmap.TierSkip, riskmap.TierSkip, false}} {
+		cfg := sweepConfig(100_000, 0.3, 0.5, 256)
+		cfg.QuietHours = []scanner.QuietHours{{From: "00:00", To: "23:59", MaxTier: tc.max}}
+		c := cand("i-q", 0.5, "10.0.0.1")
+		c.LastScanned, c.LastTier = t0.Add(-time.Hour), riskmap.TierDeep // every tier waits: sweep only
+		p, err := scanner.NewPlan(t0.Add(time.Minute), []scanner.Candidate{c}, cfg, prof)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !tc.item {
+			if len(p.Items) != 0 {
+				t.Errorf("quiet hours allow no scan, yet the plan has %+v", p.Items)
+			}
+			continue
+		}
+		if len(p.Items) != 1 || p.Items[0].Tier != tc.want || len(p.Items[0].Swept) == 0 {
+			t.Errorf("quiet hours cap %s: items %+v, want one sweep item at %s", tc.max, p.Items, tc.want)
+		}
+	}
+}
