@@ -55,15 +55,11 @@ func probedAsOf(ctx context.Context, s *datasets.Store, at time.Time) (map[strin
 	return out, nil
 }
 
-// seriousPorts lists, per asset, the ports of its serious findings. All of them: the loop
-// plans as of now, when no finding is in the future.
-func seriousPorts(ctx context.Context, s *datasets.Store) (map[string][]int, error) {
-	all, err := datasets.ReadAll(ctx, s, datasets.TableFindings, nil, datasets.DecodeFindings)
-	if err != nil {
-		return nil, err
-	}
+// seriousPorts lists, per asset, the ports of its serious findings (the ingester keeps them:
+// no table read after the first).
+func seriousPorts(findings []riskmap.Finding) map[string][]int {
 	out := map[string][]int{}
-	for _, f := range all {
+	for _, f := range findings {
 		if !f.Severity.Serious() || f.AssetID == "" || f.Port <= 0 {
 			continue
 		}
@@ -71,22 +67,19 @@ func seriousPorts(ctx context.Context, s *datasets.Store) (map[string][]int, err
 			out[f.AssetID] = append(out[f.AssetID], f.Port)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // exploreInputs gives the candidates what the sweep and the re-checks read (their exposure
 // width, when each port was last probed, the ports of their known serious exposures), adds
 // the ports the estate's history predicts (features.PortPriors) to their predicted ports, and
 // says why each predicted port is there (Candidate.PortReasons).
-func exploreInputs(ctx context.Context, s *datasets.Store, est *features.Estate, cands []scanner.Candidate, assets []riskmap.Asset) error {
+func exploreInputs(ctx context.Context, s *datasets.Store, est *features.Estate, findings []riskmap.Finding, cands []scanner.Candidate, assets []riskmap.Asset) error {
 	probed, err := probedAsOf(ctx, s, est.AsOf)
 	if err != nil {
 		return err
 	}
-	serious, err := seriousPorts(ctx, s)
-	if err != nil {
-		return err
-	}
+	serious := seriousPorts(findings)
 	open, err := est.OpenPorts(ctx)
 	if err != nil {
 		return err

@@ -56,7 +56,11 @@ func (l *Loop) candidatesAt(ctx context.Context, at time.Time, scope scanner.Sco
 		return nil, nil, nil, err
 	}
 	cands := Candidates(assets, scored.Scores, predicted, last, scope)
-	if err := exploreInputs(ctx, l.W.Store(), est, cands, assets); err != nil {
+	serious, err := l.in.SeriousFindings(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := exploreInputs(ctx, l.W.Store(), est, serious, cands, assets); err != nil {
 		return nil, nil, nil, err
 	}
 	return scored, assets, cands, nil
@@ -88,6 +92,8 @@ func (l *Loop) scope() (scanner.Scope, error) {
 
 // TargetPlan makes a plan of one tier over target specs (addresses, CIDRs, ranges, names),
 // resolved by riskmap and checked against the scope: what `riskmap scan --targets` runs.
+// Each address is one item, identified as scanner.AdHocID ("ip:127.0.0.1") whether or not an
+// inventory asset has it; recording joins the results to assets by address.
 func (l *Loop) TargetPlan(ctx context.Context, specs []string, tier riskmap.Tier) (*scanner.Plan, error) {
 	if err := l.setup(); err != nil {
 		return nil, err
@@ -109,7 +115,7 @@ func (l *Loop) TargetPlan(ctx context.Context, specs []string, tier riskmap.Tier
 	}
 	items := make([]scanner.Fixed, len(addrs))
 	for i, a := range addrs {
-		items[i] = scanner.Fixed{IPs: []netip.Addr{a}, Tier: tier, Reason: "given as a target"}
+		items[i] = scanner.Fixed{AssetID: scanner.AdHocID(a), IPs: []netip.Addr{a}, Tier: tier, Reason: "given as a target"}
 	}
 	return l.profiles.PlanFor(l.now(), items)
 }
