@@ -229,6 +229,9 @@ func newLimiter(rate float64, burst int, base http.RoundTripper, now func() time
 	if base == nil {
 		base = http.DefaultTransport
 	}
+	if now == nil {
+		now = time.Now
+	}
 	return &limiter{rate: rate, burst: burst, base: base, now: now, buckets: map[string]*Bucket{}, counters: map[string]*Counter{}}
 }
 

@@ -1,0 +1,191 @@
+package live_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"html"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// ec2Server speaks EC2's Query API as AWS documents it: form-encoded POSTs naming an Action,
+// XML answers with <item> lists and a nextToken per page, and throttling as HTTP 503 with the
+// error code RequestLimitExceeded. The estate it serves is held in the keys the AWS CLI
+// prints (the export files of features/inventory/testdata), converted to the wire's element
+// names on the way out.
+type ec2Server struct {
+	mu           sync.Mutex
+	regions      []string
+	reservations map[string][]any // by region
+	groups       map[string][]any
+	enis         map[string][]any
+	pageSize     int // items a page when the request sets no MaxResults
+	// throttle, when set, is asked before each request (numbered from 1) whether to answer
+	// RequestLimitExceeded instead.
+	throttle func(n int) bool
+	requests  int
+	throttled int
+	actions   map[string]int
+}
+
+func newEC2Server(regions ...string) *ec2Server {
+	return &ec2Server{regions: regions, reservations: map[string][]any{}, groups: map[string][]any{},
+		enis: map[string][]any{}, pageSize: 1, actions: map[string]int{}}
+}
+
+// loadCLI reads an `aws ec2 describe-*` export into region's estate.
+func (s *ec2Server) loadCLI(t testing.TB, region, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string][]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reservations[region] = append(s.reservations[region], doc["Reservations"]...)
+	s.groups[region] = append(s.groups[region], doc["SecurityGroups"]...)
+	s.enis[region] = append(s.enis[region], doc["NetworkInterfaces"]...)
+}
+
+// edit runs f on the estate under the lock (a resource disappears, an address moves).
+func (s *ec2Server) edit(f func(s *ec2Server)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f(s)
+}
+
+func (s *ec2Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 Credential=AKIDRISKMAPTEST/") {
+		ec2Error(w, http.StatusUnauthorized, "AuthFailure", "AWS was not able to validate the provided access credentials")
+		return
+	}
+	// The region is in the SigV4 credential scope: AKID/date/REGION/ec2/aws4_request.
+	scope := strings.Split(strings.SplitN(r.Header.Get("Authorization"), "Credential=", 2)[1], "/")
+	region := scope[2]
+	action := r.Form.Get("Action")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests++
+	s.actions[action]++
+	if s.throttle != nil && s.throttle(s.requests) {
+		s.throttled++
+		ec2Error(w, http.StatusServiceUnavailable, "RequestLimitExceeded", "Request limit exceeded.")
+		return
+	}
+	if !strings.HasPrefix(action, "Describe") {
+		ec2Error(w, http.StatusBadRequest, "UnauthorizedOperation", "riskmap's test server serves Describe* only, got "+action)
+		return
+	}
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
+	fmt.Fprintf(&b, `<%sResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>req-%d</requestId>`, action, s.requests)
+	switch action {
+	case "DescribeRegions":
+		b.WriteString("<regionInfo>")
+		for _, reg := range s.regions {
+			fmt.Fprintf(&b, "<item><regionName>%s</regionName><regionEndpoint>ec2.%s.amazonaws.com</regionEndpoint><optInStatus>opt-in-not-required</optInStatus></item>", reg, reg)
+		}
+		b.WriteString("</regionInfo>")
+	case "DescribeInstances":
+		s.page(&b, r, "reservationSet", "Reservations", s.reservations[region])
+	case "DescribeSecurityGroups":
+		s.page(&b, r, "securityGroupInfo", "SecurityGroups", s.groups[region])
+	case "DescribeNetworkInterfaces":
+		s.page(&b, r, "networkInterfaceSet", "NetworkInterfaces", s.enis[region])
+	default:
+		ec2Error(w, http.StatusBadRequest, "InvalidAction", "unknown action "+action)
+		return
+	}
+	fmt.Fprintf(&b, "</%sResponse>", action)
+	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
+	_, _ = w.Write([]byte(b.String()))
+}
+
+func (s *ec2Server) page(b *strings.Builder, r *http.Request, element, ctx string, items []any) {
+	start, _ := strconv.Atoi(r.Form.Get("NextToken"))
+	size := s.pageSize
+	if m, err := strconv.Atoi(r.Form.Get("MaxResults")); err == nil {
+		size = m
+	}
+	end := min(start+size, len(items))
+	fmt.Fprintf(b, "<%s>", element)
+	for _, it := range items[start:end] {
+		xmlValue(b, "item", ctx, it)
+	}
+	fmt.Fprintf(b, "</%s>", element)
+	if end < len(items) {
+		fmt.Fprintf(b, "<nextToken>%d</nextToken>", end)
+	}
+}
+
+func ec2Error(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+
+		`<Response><Errors><Error><Code>%s</Code><Message>%s</Message></Error></Errors><RequestID>req-err</RequestID></Response>`,
+		code, html.EscapeString(msg))
+}
+
+// wireNames are the elements whose wire name is not the CLI key with a lower-case first
+// letter, by the CLI key of the object they are in.
+var wireNames = map[string]map[string]string{
+	"Reservations": {"Instances": "instancesSet", "Groups": "groupSet"},
+	"Instances": {"PublicDnsName": "dnsName", "PublicIpAddress": "ipAddress", "State": "instanceState",
+		"SecurityGroups": "groupSet", "Tags": "tagSet", "NetworkInterfaces": "networkInterfaceSet",
+		"BlockDeviceMappings": "blockDeviceMapping"},
+	"NetworkInterfaces": {"PrivateIpAddresses": "privateIpAddressesSet", "Ipv6Addresses": "ipv6AddressesSet",
+		"Groups": "groupSet", "TagSet": "tagSet", "Tags": "tagSet"},
+	"SecurityGroups":      {"Description": "groupDescription", "Tags": "tagSet"},
+	"IpPermissions":       {"UserIdGroupPairs": "groups"},
+	"IpPermissionsEgress": {"UserIdGroupPairs": "groups"},
+}
+
+// xmlValue writes v as element name; ctx is the CLI key v was found under.
+func xmlValue(b *strings.Builder, name, ctx string, v any) {
+	switch t := v.(type) {
+	case nil:
+		return
+	case map[string]any:
+		fmt.Fprintf(b, "<%s>", name)
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			el := wireNames[ctx][k]
+			if el == "" {
+				el = strings.ToLower(k[:1]) + k[1:]
+			}
+			if list, ok := t[k].([]any); ok {
+				fmt.Fprintf(b, "<%s>", el)
+				for _, it := range list {
+					xmlValue(b, "item", k, it)
+				}
+				fmt.Fprintf(b, "</%s>", el)
+				continue
+			}
+			xmlValue(b, el, k, t[k])
+		}
+		fmt.Fprintf(b, "</%s>", name)
+	case string:
+		fmt.Fprintf(b, "<%s>%s</%s>", name, html.EscapeString(t), name)
+	case float64:
+		fmt.Fprintf(b, "<%s>%s</%s>", name, strconv.FormatFloat(t, 'f', -1, 64), name)
+	case bool:
+		fmt.Fprintf(b, "<%s>%t</%s>", name, t, name)
+	}
+}
