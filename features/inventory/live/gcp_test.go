@@ -1,0 +1,93 @@
+package live_test
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/riskmap/riskmap/features/inventory/live"
+)
+
+func gcpSyncer(t testing.TB, srv *gcpServer, cfg live.Config) *live.Syncer {
+	url, tr := serve(t, srv)
+	cfg.Provider = "gcp"
+	cfg.Projects = []string{srv.project}
+	cfg.Endpoint = url + "/compute/v1/"
+	return &live.Syncer{Config: cfg, Transport: tr, Now: func() time.Time { return syncTime }, Credentials: live.Anonymous{}}
+}
+
+func gcpEstate(t testing.TB) *gcpServer {
+	return newGCPServer(t, "shop-prod-4711", testdata+"/gcp/instances-gcloud.json", testdata+"/gcp/firewall-rules-gcloud.json")
+}
+
+// The compute API read page by page through google.golang.org/api, and gcloud's export of
+// the same project, give the same assets.
+func TestGCPSyncMatchesCLIExport(t *testing.T) {
+	srv := gcpEstate(t)
+	res, err := gcpSyncer(t, srv, fastRetries(live.DefaultConfig("gcp"))).Sync(context.Background(), live.Ledger{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameAssets(t, res.Assets, exportAssets(t, "gcp", "gcp/instances-gcloud.json", "gcp/firewall-rules-gcloud.json"))
+	if srv.paths["aggregated/instances"] != 3 || srv.paths["global/firewalls"] != 16 {
+		t.Errorf("pages read: %v", srv.paths)
+	}
+	for _, n := range []string{"default", "prod-vpc"} {
+		if srv.paths["global/networks/"+n+"/getEffectiveFirewalls"] != 1 {
+			t.Errorf("effective firewalls of network %s not read: %v", n, sortedPaths(srv.paths))
+		}
+	}
+	if res.Total.Calls != srv.requests {
+		t.Errorf("counted %d calls, server saw %d", res.Total.Calls, srv.requests)
+	}
+}
+
+// HTTP 429 with Retry-After: riskmap waits at least that long, retries, counts the throttle
+// and finishes.
+func TestGCPSyncHonoursRetryAfter(t *testing.T) {
+	srv := gcpEstate(t)
+	srv.throttle = func(n int) string {
+		if n == 2 {
+			return "1"
+		}
+		return ""
+	}
+	start := time.Now()
+	res, err := gcpSyncer(t, srv, fastRetries(live.DefaultConfig("gcp"))).Sync(context.Background(), live.Ledger{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(start); waited < time.Second {
+		t.Errorf("the sync took %s: the Retry-After of 1s was not honoured", waited)
+	}
+	if res.Total.Throttles != 1 || srv.throttled != 1 {
+		t.Errorf("throttles counted %d, sent %d", res.Total.Throttles, srv.throttled)
+	}
+	sameAssets(t, res.Assets, exportAssets(t, "gcp", "gcp/instances-gcloud.json", "gcp/firewall-rules-gcloud.json"))
+}
+
+// Firewall policy rules that apply to a network are reported, not silently ignored.
+func TestGCPSyncReportsFirewallPolicies(t *testing.T) {
+	srv := gcpEstate(t)
+	srv.policies["default"] = []any{map[string]any{"name": "123456", "type": "HIERARCHY", "rules": []any{
+		map[string]any{"priority": 1000, "direction": "INGRESS", "action": "deny",
+			"match": map[string]any{"srcIpRanges": []any{"0.0.0.0/0"}, "layer4Configs": []any{map[string]any{"ipProtocol": "tcp", "ports": []any{"22"}}}}},
+		map[string]any{"priority": 2147483647, "direction": "INGRESS", "action": "goto_next"},
+	}}}
+	res, err := gcpSyncer(t, srv, fastRetries(live.DefaultConfig("gcp"))).Sync(context.Background(), live.Ledger{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "gcp shop-prod-4711 network default: 1 ingress rules of firewall policies apply and are not evaluated; exposure is the VPC firewall rules' alone"
+	found := false
+	for _, w := range res.Warnings {
+		found = found || w == want
+	}
+	if !found {
+		t.Errorf("warnings %q lack %q", res.Warnings, want)
+	}
+	if !reflect.DeepEqual(ids(res.Assets), ids(exportAssets(t, "gcp", "gcp/instances-gcloud.json", "gcp/firewall-rules-gcloud.json"))) {
+		t.Error("assets differ")
+	}
+}

@@ -1,0 +1,132 @@
+package live_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// gcpServer speaks the Compute Engine REST API (v1) as Google documents it: JSON lists with
+// "items" and a nextPageToken, aggregatedList keyed by "zones/ZONE", and errors as
+// {"error": {"code", "message", "errors": [{"reason"}]}}. Throttling is HTTP 429 with
+// Retry-After and the reason rateLimitExceeded.
+type gcpServer struct {
+	mu        sync.Mutex
+	project   string
+	instances []map[string]any // as gcloud prints them
+	firewalls []map[string]any
+	policies  map[string][]any // network -> effective firewall policies
+	pageSize  int
+	// throttle, when set, is asked before each request (numbered from 1) for a Retry-After
+	// in seconds; "" means answer normally.
+	throttle  func(n int) string
+	requests  int
+	throttled int
+	paths     map[string]int
+}
+
+func newGCPServer(t testing.TB, project, instances, firewalls string) *gcpServer {
+	t.Helper()
+	s := &gcpServer{project: project, pageSize: 1, paths: map[string]int{}, policies: map[string][]any{}}
+	for path, dst := range map[string]*[]map[string]any{instances: &s.instances, firewalls: &s.firewalls} {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, dst); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+	}
+	return s
+}
+
+func (s *gcpServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests++
+	if s.throttle != nil {
+		if after := s.throttle(s.requests); after != "" {
+			s.throttled++
+			w.Header().Set("Retry-After", after)
+			gcpError(w, http.StatusTooManyRequests, "rateLimitExceeded", "Rate Limit Exceeded")
+			return
+		}
+	}
+	prefix := "/compute/v1/projects/" + s.project + "/"
+	if r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, prefix) {
+		gcpError(w, http.StatusNotFound, "notFound", "The resource '"+r.URL.Path+"' was not found")
+		return
+	}
+	rest := strings.TrimPrefix(r.URL.Path, prefix)
+	s.paths[rest]++
+	q := r.URL.Query()
+	start, _ := strconv.Atoi(q.Get("pageToken"))
+	size := s.pageSize
+	if m, err := strconv.Atoi(q.Get("maxResults")); err == nil {
+		size = m
+	}
+	var body map[string]any
+	switch {
+	case rest == "aggregated/instances":
+		end := min(start+size, len(s.instances))
+		zones := map[string]any{}
+		for _, in := range s.instances[start:end] {
+			z := "zones/" + last(in["zone"].(string))
+			l, _ := zones[z].(map[string]any)
+			if l == nil {
+				l = map[string]any{"instances": []any{}}
+				zones[z] = l
+			}
+			l["instances"] = append(l["instances"].([]any), in)
+		}
+		// Zones without instances carry a warning instead, as the API sends them.
+		zones["zones/asia-east1-a"] = map[string]any{"warning": map[string]any{"code": "NO_RESULTS_ON_PAGE", "message": "There are no results for scope 'zones/asia-east1-a' on this page."}}
+		body = map[string]any{"kind": "compute#instanceAggregatedList", "id": "projects/" + s.project + "/aggregated/instances", "items": zones}
+		if end < len(s.instances) {
+			body["nextPageToken"] = strconv.Itoa(end)
+		}
+	case rest == "global/firewalls":
+		end := min(start+size, len(s.firewalls))
+		body = map[string]any{"kind": "compute#firewallList", "id": "projects/" + s.project + "/global/firewalls", "items": s.firewalls[start:end]}
+		if end < len(s.firewalls) {
+			body["nextPageToken"] = strconv.Itoa(end)
+		}
+	case strings.HasPrefix(rest, "global/networks/") && strings.HasSuffix(rest, "/getEffectiveFirewalls"):
+		network := strings.TrimSuffix(strings.TrimPrefix(rest, "global/networks/"), "/getEffectiveFirewalls")
+		var fws []any
+		for _, f := range s.firewalls {
+			if last(f["network"].(string)) == network {
+				fws = append(fws, f)
+			}
+		}
+		body = map[string]any{"firewalls": fws, "firewallPolicys": s.policies[network]}
+	default:
+		gcpError(w, http.StatusNotFound, "notFound", "The resource '"+r.URL.Path+"' was not found")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+func gcpError(w http.ResponseWriter, code int, reason, msg string) {
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	w.WriteHeader(code)
+	fmt.Fprintf(w, `{"error": {"code": %d, "message": %q, "errors": [{"message": %q, "domain": "usageLimits", "reason": %q}]}}`, code, msg, msg, reason)
+}
+
+func last(url string) string { return url[strings.LastIndex(url, "/")+1:] }
+
+func sortedPaths(m map[string]int) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
