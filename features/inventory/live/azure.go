@@ -44,14 +44,15 @@ func (s *Syncer) fetchAzure(ctx context.Context, cfg Config, lim *limiter) (fetc
 
 // azureOptions points the ARM clients at riskmap's rate-limited transport, azcore's retry
 // policy (which honours Retry-After and x-ms-retry-after-ms) with riskmap's attempts, and
-// Config.Endpoint when set.
+// Config.Endpoint when set. azcore gives up on a Retry-After longer than MaxRetryDelay, so
+// that is the sync's deadline: a throttled sync waits as ARM asks while it has time.
 func azureOptions(cfg Config, lim *limiter, sub string) *arm.ClientOptions {
 	o := &arm.ClientOptions{ClientOptions: policy.ClientOptions{
 		Transport: lim.client("azure/" + sub),
 		Retry: policy.RetryOptions{
 			MaxRetries:    int32(cfg.MaxAttempts - 1),
 			RetryDelay:    min(800*time.Millisecond, cfg.MaxBackoff),
-			MaxRetryDelay: cfg.MaxBackoff,
+			MaxRetryDelay: cfg.Deadline,
 		},
 	}}
 	if cfg.Endpoint != "" {
