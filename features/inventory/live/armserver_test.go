@@ -17,12 +17,12 @@ import (
 // throttling as HTTP 429 with Retry-After. Its estate is an az CLI export (az flattens
 // "properties"), put back into ARM's shape on the way out.
 type armServer struct {
-	mu       sync.Mutex
-	url      string
-	sub      string
-	lists    map[string][]any // "Microsoft.Compute/virtualMachines" -> ARM resources
-	pageSize int
-	throttle func(n int) string // Retry-After for request n, "" for none
+	mu        sync.Mutex
+	url       string
+	sub       string
+	lists     map[string][]any // "Microsoft.Compute/virtualMachines" -> ARM resources
+	pageSize  int
+	throttle  func(n int) string // Retry-After for request n, "" for none
 	requests  int
 	throttled int
 	paths     map[string]int

@@ -27,7 +27,7 @@ type ec2Server struct {
 	pageSize     int // items a page when the request sets no MaxResults
 	// throttle, when set, is asked before each request (numbered from 1) whether to answer
 	// RequestLimitExceeded instead.
-	throttle func(n int) bool
+	throttle  func(n int) bool
 	requests  int
 	throttled int
 	actions   map[string]int
