@@ -12,9 +12,10 @@ import (
 
 	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/features/inventory/live"
+	"github.com/riskmap/riskmap/features/inventory/live/livetest"
 )
 
-func awsSyncer(t testing.TB, srv *ec2Server, cfg live.Config) *live.Syncer {
+func awsSyncer(t testing.TB, srv *livetest.EC2Server, cfg live.Config) *live.Syncer {
 	url, tr := serve(t, srv)
 	cfg.Provider = "aws"
 	cfg.Endpoint = url
@@ -22,10 +23,10 @@ func awsSyncer(t testing.TB, srv *ec2Server, cfg live.Config) *live.Syncer {
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDRISKMAPTEST", "secret", "")}
 }
 
-func awsEstate(t testing.TB) *ec2Server {
-	srv := newEC2Server("eu-west-1", "us-east-1")
-	srv.loadCLI(t, "us-east-1", testdata+"/aws/describe-instances-v1.json")
-	srv.loadCLI(t, "us-east-1", testdata+"/aws/describe-security-groups.json")
+func awsEstate(t testing.TB) *livetest.EC2Server {
+	srv := livetest.NewEC2Server("eu-west-1", "us-east-1")
+	srv.LoadCLI(t, "us-east-1", testdata+"/aws/describe-instances-v1.json")
+	srv.LoadCLI(t, "us-east-1", testdata+"/aws/describe-security-groups.json")
 	return srv
 }
 
@@ -39,19 +40,19 @@ func TestAWSSyncMatchesCLIExport(t *testing.T) {
 	}
 	want := exportAssets(t, "aws", "aws/describe-instances-v1.json", "aws/describe-security-groups.json")
 	sameAssets(t, res.Assets, want)
-	if srv.actions["DescribeRegions"] != 1 {
-		t.Errorf("DescribeRegions called %d times, want 1", srv.actions["DescribeRegions"])
+	if srv.Actions["DescribeRegions"] != 1 {
+		t.Errorf("DescribeRegions called %d times, want 1", srv.Actions["DescribeRegions"])
 	}
 	// 2 reservations and 7 groups one a page in us-east-1, one empty page of each in
 	// eu-west-1, plus the ENI listings.
-	if got := srv.actions["DescribeInstances"]; got != 3 {
+	if got := srv.Actions["DescribeInstances"]; got != 3 {
 		t.Errorf("DescribeInstances called %d times, want 3 (2 pages + 1 empty region)", got)
 	}
-	if got := srv.actions["DescribeSecurityGroups"]; got != 8 {
+	if got := srv.Actions["DescribeSecurityGroups"]; got != 8 {
 		t.Errorf("DescribeSecurityGroups called %d times, want 8", got)
 	}
-	if res.Total.Calls != srv.requests || res.Total.Throttles != 0 {
-		t.Errorf("counted %+v, server saw %d requests", res.Total, srv.requests)
+	if res.Total.Calls != srv.Requests || res.Total.Throttles != 0 {
+		t.Errorf("counted %+v, server saw %d requests", res.Total, srv.Requests)
 	}
 	if len(res.Scopes) != 2 || res.Scopes[1].Scope != "us-east-1" || res.Scopes[1].Instances != 3 || res.Scopes[1].Rules != 7 {
 		t.Errorf("scopes: %+v", res.Scopes)
@@ -65,7 +66,7 @@ func TestAWSSyncMatchesCLIExport(t *testing.T) {
 // riskmap counts each throttle, and the sync finishes with the same assets.
 func TestAWSSyncThrottled(t *testing.T) {
 	srv := awsEstate(t)
-	srv.throttle = func(n int) bool { return n%2 == 0 }
+	srv.Throttle = func(n int) bool { return n%2 == 0 }
 	cfg := fastRetries(live.DefaultConfig("aws"))
 	cfg.Regions = []string{"us-east-1"}
 	res, err := awsSyncer(t, srv, cfg).Sync(context.Background(), live.Ledger{})
@@ -73,10 +74,10 @@ func TestAWSSyncThrottled(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameAssets(t, res.Assets, exportAssets(t, "aws", "aws/describe-instances-v1.json", "aws/describe-security-groups.json"))
-	if res.Total.Throttles == 0 || res.Total.Throttles != srv.throttled || res.Total.Calls != srv.requests {
-		t.Errorf("counted %+v; server: %d requests, %d throttled", res.Total, srv.requests, srv.throttled)
+	if res.Total.Throttles == 0 || res.Total.Throttles != srv.Throttled || res.Total.Calls != srv.Requests {
+		t.Errorf("counted %+v; server: %d requests, %d throttled", res.Total, srv.Requests, srv.Throttled)
 	}
-	if srv.actions["DescribeRegions"] != 0 {
+	if srv.Actions["DescribeRegions"] != 0 {
 		t.Error("DescribeRegions was called although regions were configured")
 	}
 }
@@ -85,7 +86,7 @@ func TestAWSSyncThrottled(t *testing.T) {
 // gone) and says why.
 func TestAWSSyncThrottledPastDeadline(t *testing.T) {
 	srv := awsEstate(t)
-	srv.throttle = func(int) bool { return true }
+	srv.Throttle = func(int) bool { return true }
 	cfg := fastRetries(live.DefaultConfig("aws"))
 	cfg.Regions = []string{"us-east-1"}
 	cfg.MaxAttempts = 1000
@@ -113,11 +114,11 @@ func TestAWSSyncGoneAndMoved(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.edit(func(s *ec2Server) {
-		r0 := s.reservations["us-east-1"][0].(map[string]any)
+	srv.Edit(func(s *livetest.EC2Server) {
+		r0 := s.Reservations["us-east-1"][0].(map[string]any)
 		ins := r0["Instances"].([]any)
 		r0["Instances"] = ins[1:] // i-0a1b2c3d4e5f60001 is gone
-		moved := s.reservations["us-east-1"][1].(map[string]any)["Instances"].([]any)[0].(map[string]any)
+		moved := s.Reservations["us-east-1"][1].(map[string]any)["Instances"].([]any)[0].(map[string]any)
 		moved["PublicIpAddress"] = "54.210.10.1"
 		nic := moved["NetworkInterfaces"].([]any)[0].(map[string]any)
 		nic["Association"] = map[string]any{"PublicIp": "54.210.10.1", "IpOwnerId": "amazon"}
@@ -163,7 +164,7 @@ func TestAWSSyncGoneAndMoved(t *testing.T) {
 // exposure of their security groups; an instance's interface and a detached one do not.
 func TestAWSSyncNetworkInterfaces(t *testing.T) {
 	srv := awsEstate(t)
-	srv.enis["us-east-1"] = []any{
+	srv.ENIs["us-east-1"] = []any{
 		map[string]any{"NetworkInterfaceId": "eni-0e1b00000000000a1", "Status": "in-use", "InterfaceType": "interface",
 			"Description": "ELB app/web/50dc6c495c0c9188", "OwnerId": "123456789012", "AvailabilityZone": "us-east-1a",
 			"SubnetId": "subnet-0aa1110000000000a", "VpcId": "vpc-0a1b2c3d", "PrivateIpAddress": "10.0.1.200",

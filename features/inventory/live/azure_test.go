@@ -13,6 +13,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
 	"github.com/riskmap/riskmap/features/inventory/live"
+	"github.com/riskmap/riskmap/features/inventory/live/livetest"
 )
 
 // staticToken is a token credential that hands out a fixed token, without a network.
@@ -27,10 +28,10 @@ const azSub = "0b1f6471-1bf0-4dda-aec3-111122223333"
 // azureEstate is the az export of testdata/azure, less the VMs whose NICs it does not
 // hold (an ARM listing has every NIC), written to dir as the CLI files; and an ARM server
 // of the same estate.
-func azureEstate(t testing.TB) (*armServer, []string) {
-	vms := readJSONList(t, testdata+"/azure/vm-list-d.json")
-	nics := readJSONList(t, testdata+"/azure/nic-list.json")
-	nsgs := readJSONList(t, testdata+"/azure/nsg-list.json")
+func azureEstate(t testing.TB) (*livetest.ARMServer, []string) {
+	vms := livetest.ReadJSONList(t, testdata+"/azure/vm-list-d.json")
+	nics := livetest.ReadJSONList(t, testdata+"/azure/nic-list.json")
+	nsgs := livetest.ReadJSONList(t, testdata+"/azure/nsg-list.json")
 	have := map[string]bool{}
 	for _, n := range nics {
 		have[strings.ToLower(n["id"].(string))] = true
@@ -55,12 +56,12 @@ func azureEstate(t testing.TB) (*armServer, []string) {
 		t.Fatal(err)
 	}
 	abs := func(p string) string { a, _ := filepath.Abs(filepath.Join(testdata, p)); return a }
-	return newARMServer(azSub, kept, nics, nsgs), []string{vmFile, abs("azure/nic-list.json"), abs("azure/nsg-list.json")}
+	return livetest.NewARMServer(azSub, kept, nics, nsgs), []string{vmFile, abs("azure/nic-list.json"), abs("azure/nsg-list.json")}
 }
 
-func azureSyncer(t testing.TB, srv *armServer, cfg live.Config) *live.Syncer {
+func azureSyncer(t testing.TB, srv *livetest.ARMServer, cfg live.Config) *live.Syncer {
 	url, tr := serve(t, srv)
-	srv.url = url
+	srv.URL = url
 	cfg.Provider = "azure"
 	cfg.Subscriptions = []string{azSub}
 	cfg.Endpoint = url
@@ -78,8 +79,8 @@ func TestAzureSyncMatchesCLIExport(t *testing.T) {
 	sameAssets(t, res.Assets, exportAssets(t, "azure", relTo(t, files)...))
 	for kind, n := range map[string]int{"Microsoft.Compute/virtualMachines": 1, "Microsoft.Network/networkInterfaces": 2,
 		"Microsoft.Network/publicIPAddresses": 1, "Microsoft.Network/networkSecurityGroups": 3} {
-		if srv.paths[kind] != n {
-			t.Errorf("%s: %d pages read, want %d", kind, srv.paths[kind], n)
+		if srv.Paths[kind] != n {
+			t.Errorf("%s: %d pages read, want %d", kind, srv.Paths[kind], n)
 		}
 	}
 	if len(res.Assets) == 0 || res.Assets[0].State == "" || len(res.Assets[0].PrivateIPs) == 0 {
@@ -90,7 +91,7 @@ func TestAzureSyncMatchesCLIExport(t *testing.T) {
 // ARM throttles with 429 and Retry-After: azcore's retry policy waits, riskmap counts.
 func TestAzureSyncThrottled(t *testing.T) {
 	srv, files := azureEstate(t)
-	srv.throttle = func(n int) string {
+	srv.Throttle = func(n int) string {
 		if n == 3 {
 			return "1"
 		}
@@ -104,8 +105,8 @@ func TestAzureSyncThrottled(t *testing.T) {
 	if took := time.Since(start); took < time.Second {
 		t.Errorf("sync took %s; the Retry-After of 1s was not honoured", took)
 	}
-	if res.Total.Throttles != 1 || res.Total.Calls != srv.requests {
-		t.Errorf("counted %+v, server saw %d requests", res.Total, srv.requests)
+	if res.Total.Throttles != 1 || res.Total.Calls != srv.Requests {
+		t.Errorf("counted %+v, server saw %d requests", res.Total, srv.Requests)
 	}
 	sameAssets(t, res.Assets, exportAssets(t, "azure", relTo(t, files)...))
 }

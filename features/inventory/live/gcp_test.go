@@ -7,18 +7,19 @@ import (
 	"time"
 
 	"github.com/riskmap/riskmap/features/inventory/live"
+	"github.com/riskmap/riskmap/features/inventory/live/livetest"
 )
 
-func gcpSyncer(t testing.TB, srv *gcpServer, cfg live.Config) *live.Syncer {
+func gcpSyncer(t testing.TB, srv *livetest.GCPServer, cfg live.Config) *live.Syncer {
 	url, tr := serve(t, srv)
 	cfg.Provider = "gcp"
-	cfg.Projects = []string{srv.project}
+	cfg.Projects = []string{srv.Project}
 	cfg.Endpoint = url + "/compute/v1/"
 	return &live.Syncer{Config: cfg, Transport: tr, Now: func() time.Time { return syncTime }, Credentials: live.Anonymous{}}
 }
 
-func gcpEstate(t testing.TB) *gcpServer {
-	return newGCPServer(t, "shop-prod-4711", testdata+"/gcp/instances-gcloud.json", testdata+"/gcp/firewall-rules-gcloud.json")
+func gcpEstate(t testing.TB) *livetest.GCPServer {
+	return livetest.NewGCPServer(t, "shop-prod-4711", testdata+"/gcp/instances-gcloud.json", testdata+"/gcp/firewall-rules-gcloud.json")
 }
 
 // The compute API read page by page through google.golang.org/api, and gcloud's export of
@@ -30,16 +31,16 @@ func TestGCPSyncMatchesCLIExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameAssets(t, res.Assets, exportAssets(t, "gcp", "gcp/instances-gcloud.json", "gcp/firewall-rules-gcloud.json"))
-	if srv.paths["aggregated/instances"] != 3 || srv.paths["global/firewalls"] != 16 {
-		t.Errorf("pages read: %v", srv.paths)
+	if srv.Paths["aggregated/instances"] != 3 || srv.Paths["global/firewalls"] != 16 {
+		t.Errorf("pages read: %v", srv.Paths)
 	}
 	for _, n := range []string{"default", "prod-vpc"} {
-		if srv.paths["global/networks/"+n+"/getEffectiveFirewalls"] != 1 {
-			t.Errorf("effective firewalls of network %s not read: %v", n, sortedPaths(srv.paths))
+		if srv.Paths["global/networks/"+n+"/getEffectiveFirewalls"] != 1 {
+			t.Errorf("effective firewalls of network %s not read: %v", n, srv.Paths)
 		}
 	}
-	if res.Total.Calls != srv.requests {
-		t.Errorf("counted %d calls, server saw %d", res.Total.Calls, srv.requests)
+	if res.Total.Calls != srv.Requests {
+		t.Errorf("counted %d calls, server saw %d", res.Total.Calls, srv.Requests)
 	}
 }
 
@@ -47,7 +48,7 @@ func TestGCPSyncMatchesCLIExport(t *testing.T) {
 // and finishes.
 func TestGCPSyncHonoursRetryAfter(t *testing.T) {
 	srv := gcpEstate(t)
-	srv.throttle = func(n int) string {
+	srv.Throttle = func(n int) string {
 		if n == 2 {
 			return "1"
 		}
@@ -61,8 +62,8 @@ func TestGCPSyncHonoursRetryAfter(t *testing.T) {
 	if waited := time.Since(start); waited < time.Second {
 		t.Errorf("the sync took %s: the Retry-After of 1s was not honoured", waited)
 	}
-	if res.Total.Throttles != 1 || srv.throttled != 1 {
-		t.Errorf("throttles counted %d, sent %d", res.Total.Throttles, srv.throttled)
+	if res.Total.Throttles != 1 || srv.Throttled != 1 {
+		t.Errorf("throttles counted %d, sent %d", res.Total.Throttles, srv.Throttled)
 	}
 	sameAssets(t, res.Assets, exportAssets(t, "gcp", "gcp/instances-gcloud.json", "gcp/firewall-rules-gcloud.json"))
 }
@@ -70,7 +71,7 @@ func TestGCPSyncHonoursRetryAfter(t *testing.T) {
 // Firewall policy rules that apply to a network are reported, not silently ignored.
 func TestGCPSyncReportsFirewallPolicies(t *testing.T) {
 	srv := gcpEstate(t)
-	srv.policies["default"] = []any{map[string]any{"name": "123456", "type": "HIERARCHY", "rules": []any{
+	srv.Policies["default"] = []any{map[string]any{"name": "123456", "type": "HIERARCHY", "rules": []any{
 		map[string]any{"priority": 1000, "direction": "INGRESS", "action": "deny",
 			"match": map[string]any{"srcIpRanges": []any{"0.0.0.0/0"}, "layer4Configs": []any{map[string]any{"ipProtocol": "tcp", "ports": []any{"22"}}}}},
 		map[string]any{"priority": 2147483647, "direction": "INGRESS", "action": "goto_next"},

@@ -1,4 +1,4 @@
-package live_test
+package livetest
 
 import (
 	"encoding/json"
@@ -12,29 +12,29 @@ import (
 	"testing"
 )
 
-// gcpServer speaks the Compute Engine REST API (v1) as Google documents it: JSON lists with
+// GCPServer speaks the Compute Engine REST API (v1) as Google documents it: JSON lists with
 // "items" and a nextPageToken, aggregatedList keyed by "zones/ZONE", and errors as
 // {"error": {"code", "message", "errors": [{"reason"}]}}. Throttling is HTTP 429 with
 // Retry-After and the reason rateLimitExceeded.
-type gcpServer struct {
+type GCPServer struct {
 	mu        sync.Mutex
-	project   string
-	instances []map[string]any // as gcloud prints them
-	firewalls []map[string]any
-	policies  map[string][]any // network -> effective firewall policies
-	pageSize  int
+	Project   string
+	Instances []map[string]any // as gcloud prints them
+	Firewalls []map[string]any
+	Policies  map[string][]any // network -> effective firewall policies
+	PageSize  int
 	// throttle, when set, is asked before each request (numbered from 1) for a Retry-After
 	// in seconds; "" means answer normally.
-	throttle  func(n int) string
-	requests  int
-	throttled int
-	paths     map[string]int
+	Throttle  func(n int) string
+	Requests  int
+	Throttled int
+	Paths     map[string]int
 }
 
-func newGCPServer(t testing.TB, project, instances, firewalls string) *gcpServer {
+func NewGCPServer(t testing.TB, project, instances, firewalls string) *GCPServer {
 	t.Helper()
-	s := &gcpServer{project: project, pageSize: 1, paths: map[string]int{}, policies: map[string][]any{}}
-	for path, dst := range map[string]*[]map[string]any{instances: &s.instances, firewalls: &s.firewalls} {
+	s := &GCPServer{Project: project, PageSize: 1, Paths: map[string]int{}, Policies: map[string][]any{}}
+	for path, dst := range map[string]*[]map[string]any{instances: &s.Instances, firewalls: &s.Firewalls} {
 		b, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
@@ -46,37 +46,37 @@ func newGCPServer(t testing.TB, project, instances, firewalls string) *gcpServer
 	return s
 }
 
-func (s *gcpServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *GCPServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests++
-	if s.throttle != nil {
-		if after := s.throttle(s.requests); after != "" {
-			s.throttled++
+	s.Requests++
+	if s.Throttle != nil {
+		if after := s.Throttle(s.Requests); after != "" {
+			s.Throttled++
 			w.Header().Set("Retry-After", after)
 			gcpError(w, http.StatusTooManyRequests, "rateLimitExceeded", "Rate Limit Exceeded")
 			return
 		}
 	}
-	prefix := "/compute/v1/projects/" + s.project + "/"
+	prefix := "/compute/v1/projects/" + s.Project + "/"
 	if r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, prefix) {
 		gcpError(w, http.StatusNotFound, "notFound", "The resource '"+r.URL.Path+"' was not found")
 		return
 	}
 	rest := strings.TrimPrefix(r.URL.Path, prefix)
-	s.paths[rest]++
+	s.Paths[rest]++
 	q := r.URL.Query()
 	start, _ := strconv.Atoi(q.Get("pageToken"))
-	size := s.pageSize
+	size := s.PageSize
 	if m, err := strconv.Atoi(q.Get("maxResults")); err == nil {
 		size = m
 	}
 	var body map[string]any
 	switch {
 	case rest == "aggregated/instances":
-		end := min(start+size, len(s.instances))
+		end := min(start+size, len(s.Instances))
 		zones := map[string]any{}
-		for _, in := range s.instances[start:end] {
+		for _, in := range s.Instances[start:end] {
 			z := "zones/" + last(in["zone"].(string))
 			l, _ := zones[z].(map[string]any)
 			if l == nil {
@@ -87,25 +87,25 @@ func (s *gcpServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		// Zones without instances carry a warning instead, as the API sends them.
 		zones["zones/asia-east1-a"] = map[string]any{"warning": map[string]any{"code": "NO_RESULTS_ON_PAGE", "message": "There are no results for scope 'zones/asia-east1-a' on this page."}}
-		body = map[string]any{"kind": "compute#instanceAggregatedList", "id": "projects/" + s.project + "/aggregated/instances", "items": zones}
-		if end < len(s.instances) {
+		body = map[string]any{"kind": "compute#instanceAggregatedList", "id": "projects/" + s.Project + "/aggregated/instances", "items": zones}
+		if end < len(s.Instances) {
 			body["nextPageToken"] = strconv.Itoa(end)
 		}
 	case rest == "global/firewalls":
-		end := min(start+size, len(s.firewalls))
-		body = map[string]any{"kind": "compute#firewallList", "id": "projects/" + s.project + "/global/firewalls", "items": s.firewalls[start:end]}
-		if end < len(s.firewalls) {
+		end := min(start+size, len(s.Firewalls))
+		body = map[string]any{"kind": "compute#firewallList", "id": "projects/" + s.Project + "/global/firewalls", "items": s.Firewalls[start:end]}
+		if end < len(s.Firewalls) {
 			body["nextPageToken"] = strconv.Itoa(end)
 		}
 	case strings.HasPrefix(rest, "global/networks/") && strings.HasSuffix(rest, "/getEffectiveFirewalls"):
 		network := strings.TrimSuffix(strings.TrimPrefix(rest, "global/networks/"), "/getEffectiveFirewalls")
 		var fws []any
-		for _, f := range s.firewalls {
+		for _, f := range s.Firewalls {
 			if last(f["network"].(string)) == network {
 				fws = append(fws, f)
 			}
 		}
-		body = map[string]any{"firewalls": fws, "firewallPolicys": s.policies[network]}
+		body = map[string]any{"firewalls": fws, "firewallPolicys": s.Policies[network]}
 	default:
 		gcpError(w, http.StatusNotFound, "notFound", "The resource '"+r.URL.Path+"' was not found")
 		return

@@ -1,4 +1,4 @@
-package live_test
+package livetest
 
 import (
 	"encoding/json"
@@ -13,33 +13,33 @@ import (
 	"testing"
 )
 
-// ec2Server speaks EC2's Query API as AWS documents it: form-encoded POSTs naming an Action,
+// EC2Server speaks EC2's Query API as AWS documents it: form-encoded POSTs naming an Action,
 // XML answers with <item> lists and a nextToken per page, and throttling as HTTP 503 with the
 // error code RequestLimitExceeded. The estate it serves is held in the keys the AWS CLI
 // prints (the export files of features/inventory/testdata), converted to the wire's element
 // names on the way out.
-type ec2Server struct {
+type EC2Server struct {
 	mu           sync.Mutex
-	regions      []string
-	reservations map[string][]any // by region
-	groups       map[string][]any
-	enis         map[string][]any
-	pageSize     int // items a page when the request sets no MaxResults
+	Regions      []string
+	Reservations map[string][]any // by region
+	Groups       map[string][]any
+	ENIs         map[string][]any
+	PageSize     int // items a page when the request sets no MaxResults
 	// throttle, when set, is asked before each request (numbered from 1) whether to answer
 	// RequestLimitExceeded instead.
-	throttle  func(n int) bool
-	requests  int
-	throttled int
-	actions   map[string]int
+	Throttle  func(n int) bool
+	Requests  int
+	Throttled int
+	Actions   map[string]int
 }
 
-func newEC2Server(regions ...string) *ec2Server {
-	return &ec2Server{regions: regions, reservations: map[string][]any{}, groups: map[string][]any{},
-		enis: map[string][]any{}, pageSize: 1, actions: map[string]int{}}
+func NewEC2Server(regions ...string) *EC2Server {
+	return &EC2Server{Regions: regions, Reservations: map[string][]any{}, Groups: map[string][]any{},
+		ENIs: map[string][]any{}, PageSize: 1, Actions: map[string]int{}}
 }
 
-// loadCLI reads an `aws ec2 describe-*` export into region's estate.
-func (s *ec2Server) loadCLI(t testing.TB, region, path string) {
+// LoadCLI reads an `aws ec2 describe-*` export into region's estate.
+func (s *EC2Server) LoadCLI(t testing.TB, region, path string) {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -51,19 +51,19 @@ func (s *ec2Server) loadCLI(t testing.TB, region, path string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.reservations[region] = append(s.reservations[region], doc["Reservations"]...)
-	s.groups[region] = append(s.groups[region], doc["SecurityGroups"]...)
-	s.enis[region] = append(s.enis[region], doc["NetworkInterfaces"]...)
+	s.Reservations[region] = append(s.Reservations[region], doc["Reservations"]...)
+	s.Groups[region] = append(s.Groups[region], doc["SecurityGroups"]...)
+	s.ENIs[region] = append(s.ENIs[region], doc["NetworkInterfaces"]...)
 }
 
-// edit runs f on the estate under the lock (a resource disappears, an address moves).
-func (s *ec2Server) edit(f func(s *ec2Server)) {
+// Edit runs f on the estate under the lock (a resource disappears, an address moves).
+func (s *EC2Server) Edit(f func(s *EC2Server)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f(s)
 }
 
-func (s *ec2Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *EC2Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
@@ -78,10 +78,10 @@ func (s *ec2Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	action := r.Form.Get("Action")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests++
-	s.actions[action]++
-	if s.throttle != nil && s.throttle(s.requests) {
-		s.throttled++
+	s.Requests++
+	s.Actions[action]++
+	if s.Throttle != nil && s.Throttle(s.Requests) {
+		s.Throttled++
 		ec2Error(w, http.StatusServiceUnavailable, "RequestLimitExceeded", "Request limit exceeded.")
 		return
 	}
@@ -91,20 +91,20 @@ func (s *ec2Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var b strings.Builder
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
-	fmt.Fprintf(&b, `<%sResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>req-%d</requestId>`, action, s.requests)
+	fmt.Fprintf(&b, `<%sResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>req-%d</requestId>`, action, s.Requests)
 	switch action {
 	case "DescribeRegions":
 		b.WriteString("<regionInfo>")
-		for _, reg := range s.regions {
+		for _, reg := range s.Regions {
 			fmt.Fprintf(&b, "<item><regionName>%s</regionName><regionEndpoint>ec2.%s.amazonaws.com</regionEndpoint><optInStatus>opt-in-not-required</optInStatus></item>", reg, reg)
 		}
 		b.WriteString("</regionInfo>")
 	case "DescribeInstances":
-		s.page(&b, r, "reservationSet", "Reservations", s.reservations[region])
+		s.page(&b, r, "reservationSet", "Reservations", s.Reservations[region])
 	case "DescribeSecurityGroups":
-		s.page(&b, r, "securityGroupInfo", "SecurityGroups", s.groups[region])
+		s.page(&b, r, "securityGroupInfo", "SecurityGroups", s.Groups[region])
 	case "DescribeNetworkInterfaces":
-		s.page(&b, r, "networkInterfaceSet", "NetworkInterfaces", s.enis[region])
+		s.page(&b, r, "networkInterfaceSet", "NetworkInterfaces", s.ENIs[region])
 	default:
 		ec2Error(w, http.StatusBadRequest, "InvalidAction", "unknown action "+action)
 		return
@@ -114,9 +114,9 @@ func (s *ec2Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte(b.String()))
 }
 
-func (s *ec2Server) page(b *strings.Builder, r *http.Request, element, ctx string, items []any) {
+func (s *EC2Server) page(b *strings.Builder, r *http.Request, element, ctx string, items []any) {
 	start, _ := strconv.Atoi(r.Form.Get("NextToken"))
-	size := s.pageSize
+	size := s.PageSize
 	if m, err := strconv.Atoi(r.Form.Get("MaxResults")); err == nil {
 		size = m
 	}

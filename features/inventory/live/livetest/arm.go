@@ -1,4 +1,4 @@
-package live_test
+package livetest
 
 import (
 	"encoding/json"
@@ -11,21 +11,21 @@ import (
 	"testing"
 )
 
-// armServer speaks Azure Resource Manager as documented: GET
+// ARMServer speaks Azure Resource Manager as documented: GET
 // /subscriptions/S/providers/Microsoft.X/TYPE?api-version=..., bearer tokens, answers
 // {"value": [...], "nextLink": URL} with each resource's fields under "properties", and
 // throttling as HTTP 429 with Retry-After. Its estate is an az CLI export (az flattens
 // "properties"), put back into ARM's shape on the way out.
-type armServer struct {
+type ARMServer struct {
 	mu        sync.Mutex
-	url       string
-	sub       string
-	lists     map[string][]any // "Microsoft.Compute/virtualMachines" -> ARM resources
-	pageSize  int
-	throttle  func(n int) string // Retry-After for request n, "" for none
-	requests  int
-	throttled int
-	paths     map[string]int
+	URL       string
+	Sub       string
+	Lists     map[string][]any // "Microsoft.Compute/virtualMachines" -> ARM resources
+	PageSize  int
+	Throttle  func(n int) string // Retry-After for request n, "" for none
+	Requests  int
+	Throttled int
+	Paths     map[string]int
 }
 
 // azOnly are keys az adds that ARM does not send.
@@ -38,8 +38,8 @@ var envelope = map[string]bool{"id": true, "name": true, "type": true, "location
 // subResources are lists whose items are resources with their own "properties".
 var subResources = map[string]bool{"securityRules": true, "defaultSecurityRules": true, "ipConfigurations": true}
 
-// unflatten puts az's flattened keys back under "properties".
-func unflatten(m map[string]any) map[string]any {
+// Unflatten puts az's flattened keys back under "properties".
+func Unflatten(m map[string]any) map[string]any {
 	out, props := map[string]any{}, map[string]any{}
 	for k, v := range m {
 		switch {
@@ -50,7 +50,7 @@ func unflatten(m map[string]any) map[string]any {
 			if list, ok := v.([]any); ok && subResources[k] {
 				items := make([]any, len(list))
 				for i, it := range list {
-					items[i] = unflatten(it.(map[string]any))
+					items[i] = Unflatten(it.(map[string]any))
 				}
 				v = items
 			}
@@ -63,7 +63,7 @@ func unflatten(m map[string]any) map[string]any {
 	return out
 }
 
-func readJSONList(t testing.TB, path string) []map[string]any {
+func ReadJSONList(t testing.TB, path string) []map[string]any {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -76,14 +76,14 @@ func readJSONList(t testing.TB, path string) []map[string]any {
 	return out
 }
 
-// newARMServer serves the VMs, NICs and NSGs of az exports; each VM's -d fields become
+// NewARMServer serves the VMs, NICs and NSGs of az exports; each VM's -d fields become
 // what ARM has instead: an instance view with the power state, and public IP address
 // resources for the NICs' public IP references.
-func newARMServer(sub string, vms, nics, nsgs []map[string]any) *armServer {
-	s := &armServer{sub: sub, pageSize: 2, lists: map[string][]any{}, paths: map[string]int{}}
+func NewARMServer(sub string, vms, nics, nsgs []map[string]any) *ARMServer {
+	s := &ARMServer{Sub: sub, PageSize: 2, Lists: map[string][]any{}, Paths: map[string]int{}}
 	var pips []any
 	for _, vm := range vms {
-		a := unflatten(vm)
+		a := Unflatten(vm)
 		if ps, _ := vm["powerState"].(string); ps != "" {
 			words := strings.Fields(ps)
 			a["properties"].(map[string]any)["instanceView"] = map[string]any{"statuses": []any{
@@ -91,7 +91,7 @@ func newARMServer(sub string, vms, nics, nsgs []map[string]any) *armServer {
 				map[string]any{"code": "PowerState/" + words[len(words)-1], "level": "Info", "displayStatus": ps},
 			}}
 		}
-		s.lists["Microsoft.Compute/virtualMachines"] = append(s.lists["Microsoft.Compute/virtualMachines"], a)
+		s.Lists["Microsoft.Compute/virtualMachines"] = append(s.Lists["Microsoft.Compute/virtualMachines"], a)
 	}
 	publicOf := map[string]string{} // NIC id -> the public address its VM lists
 	for _, vm := range vms {
@@ -113,34 +113,34 @@ func newARMServer(sub string, vms, nics, nsgs []map[string]any) *armServer {
 				"location": n["location"], "properties": map[string]any{"ipAddress": addr, "publicIPAllocationMethod": "Static",
 					"ipConfiguration": map[string]any{"id": c.(map[string]any)["id"]}}})
 		}
-		s.lists["Microsoft.Network/networkInterfaces"] = append(s.lists["Microsoft.Network/networkInterfaces"], unflatten(n))
+		s.Lists["Microsoft.Network/networkInterfaces"] = append(s.Lists["Microsoft.Network/networkInterfaces"], Unflatten(n))
 	}
-	s.lists["Microsoft.Network/publicIPAddresses"] = pips
+	s.Lists["Microsoft.Network/publicIPAddresses"] = pips
 	for _, g := range nsgs {
-		s.lists["Microsoft.Network/networkSecurityGroups"] = append(s.lists["Microsoft.Network/networkSecurityGroups"], unflatten(g))
+		s.Lists["Microsoft.Network/networkSecurityGroups"] = append(s.Lists["Microsoft.Network/networkSecurityGroups"], Unflatten(g))
 	}
 	return s
 }
 
-func (s *armServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *ARMServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests++
+	s.Requests++
 	if r.Header.Get("Authorization") != "Bearer riskmap-test-token" {
 		armError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "The access token is missing or invalid.")
 		return
 	}
-	if s.throttle != nil {
-		if after := s.throttle(s.requests); after != "" {
-			s.throttled++
+	if s.Throttle != nil {
+		if after := s.Throttle(s.Requests); after != "" {
+			s.Throttled++
 			w.Header().Set("Retry-After", after)
 			armError(w, http.StatusTooManyRequests, "TooManyRequests", "The request is being throttled.")
 			return
 		}
 	}
-	prefix := "/subscriptions/" + s.sub + "/providers/"
+	prefix := "/subscriptions/" + s.Sub + "/providers/"
 	kind := strings.TrimPrefix(r.URL.Path, prefix)
-	items, ok := s.lists[kind]
+	items, ok := s.Lists[kind]
 	if r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, prefix) || r.URL.Query().Get("api-version") == "" {
 		ok = false
 	}
@@ -151,14 +151,14 @@ func (s *armServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		armError(w, http.StatusNotFound, "ResourceNotFound", "no list at "+r.URL.String())
 		return
 	}
-	s.paths[kind]++
+	s.Paths[kind]++
 	start, _ := strconv.Atoi(r.URL.Query().Get("$skiptoken"))
-	end := min(start+s.pageSize, len(items))
+	end := min(start+s.PageSize, len(items))
 	body := map[string]any{"value": items[start:end]}
 	if end < len(items) {
 		q := r.URL.Query()
 		q.Set("$skiptoken", strconv.Itoa(end))
-		body["nextLink"] = s.url + r.URL.Path + "?" + q.Encode()
+		body["nextLink"] = s.URL + r.URL.Path + "?" + q.Encode()
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("x-ms-ratelimit-remaining-subscription-reads", "11999")
