@@ -10,6 +10,7 @@ import (
 
 	"github.com/riskmap/riskmap/engine"
 	"github.com/riskmap/riskmap/features/inventory/live"
+	"github.com/riskmap/riskmap/ingest"
 )
 
 func (m *Main) runInventory(ctx context.Context, args []string) error {
@@ -116,7 +117,7 @@ func (m *Main) runInventorySync(ctx context.Context, args []string) error {
 	if !*quiet {
 		s.Progress = m.Stderr
 	}
-	res, err := engine.NewIngester(w).SyncInventory(ctx, s)
+	res, err := ingest.NewIngester(w).SyncInventory(ctx, s)
 	if *asJSON {
 		b, _ := json.Marshal(res)
 		fmt.Fprintln(m.Stdout, string(b))
@@ -129,7 +130,7 @@ func (m *Main) runInventorySync(ctx context.Context, args []string) error {
 	return err
 }
 
-func printSync(w io.Writer, res engine.LiveSync) {
+func printSync(w io.Writer, res ingest.LiveSync) {
 	for _, sc := range res.Scopes {
 		fmt.Fprintf(w, "%s %s: %d instances, %d other, %d rule sets, %d API calls, %d throttled, %s\n",
 			res.Provider, sc.Scope, sc.Instances, sc.Other, sc.Rules, sc.Calls, sc.Throttles, time.Duration(sc.Elapsed).Round(time.Millisecond))

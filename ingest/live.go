@@ -1,0 +1,64 @@
+package ingest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/riskmap/riskmap/datasets"
+	"github.com/riskmap/riskmap/features/inventory/live"
+)
+
+// LiveSync is what one provider's live sync did to the workspace.
+type LiveSync struct {
+	live.Result
+	SnapshotID string `json:"snapshot_id,omitempty"` // "" when nothing changed
+}
+
+// LedgerPath is where the workspace keeps provider's sync ledger.
+func LedgerPath(s *datasets.Store, provider string) string {
+	return filepath.Join(s.Dir, "sync", provider+".json")
+}
+
+// SyncInventory runs one provider's live sync against the workspace's ledger and, when the
+// estate changed, writes the API's documents (raw/inventory) and one assets snapshot, then
+// the new ledger. An unchanged estate writes nothing but the ledger's last-seen times. The
+// snapshot's id hashes the provider, the fingerprint and the sync time, so an estate that
+// returns to an earlier state still gets a snapshot of its own.
+func (in *Ingester) SyncInventory(ctx context.Context, s *live.Syncer) (LiveSync, error) {
+	path := LedgerPath(in.W.Store(), s.Config.Provider)
+	prev, err := live.LoadLedger(path, s.Config.Provider)
+	if err != nil {
+		return LiveSync{}, err
+	}
+	res, err := s.Sync(ctx, prev)
+	out := LiveSync{Result: res}
+	if err != nil {
+		return out, err
+	}
+	if res.Changed && len(res.Assets) > 0 {
+		for _, d := range res.Docs {
+			sum := sha256.Sum256(d.Data)
+			if _, err := in.W.WriteRaw("inventory", hex.EncodeToString(sum[:])+".json", d.Data); err != nil {
+				return out, fmt.Errorf("inventory sync %s: %s: %w", res.Provider, d.Name, err)
+			}
+		}
+		h := sha256.Sum256([]byte(res.Provider + "\x00" + res.Fingerprint + "\x00" + res.Started.Format(time.RFC3339Nano)))
+		id := hex.EncodeToString(h[:])[:32]
+		rec := datasets.AssetsRecord(in.W.Store().Allocator(), res.Assets)
+		err := in.W.WriteTable(datasets.TableAssets, datasets.DayPartition(res.Started), id, rec)
+		rec.Release()
+		if err != nil {
+			return out, fmt.Errorf("inventory sync %s: %w", res.Provider, err)
+		}
+		out.SnapshotID = id
+		in.assets = nil // the IP index must see the new snapshot
+	}
+	if err := res.Ledger.Save(path); err != nil {
+		return out, err
+	}
+	return out, nil
+}
