@@ -17,6 +17,7 @@ if [ "${RISKMAP_BENCH_QUICK:-}" = 1 ]; then
   export RISKMAP_BENCH_ASSETS=${RISKMAP_BENCH_ASSETS:-100000}
   export RISKMAP_BENCH_OBS=${RISKMAP_BENCH_OBS:-1000000}
   export RISKMAP_BENCH_HOSTS=${RISKMAP_BENCH_HOSTS:-20000}
+  export RISKMAP_BENCH_INSTANCES=${RISKMAP_BENCH_INSTANCES:-10000}
 fi
 run() { # package, benchmark regexp, benchtime
   echo "bench: $1 $2" >&2
@@ -27,6 +28,7 @@ run ./features 'BenchmarkBuild' 1x
 run ./training 'BenchmarkTrainVsPeers' 1x
 run ./training 'BenchmarkScoreGo$' 1x
 run ./models 'BenchmarkScor' 1x
+run ./features/inventory/live 'BenchmarkAWSSync' 1x   # 50,000 instances (RISKMAP_BENCH_INSTANCES), about 90 s a run
 run ./engine 'BenchmarkScanEfficiency' 1x 1   # one run: it takes about 20 minutes
 # The main job, and its report checked in headless Chromium with a screenshot.
 ./bin/riskmap demo --dir "$out/demo" | tee "$out/demo.txt"
