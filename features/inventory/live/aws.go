@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -31,6 +32,11 @@ func (s *Syncer) fetchAWS(ctx context.Context, cfg Config, lim *limiter) (fetche
 	base, err := s.awsConfig(ctx, cfg)
 	if err != nil {
 		return fetched{}, err
+	}
+	if s.Transport == nil && base.HTTPClient != nil {
+		// EC2 requests go out through the SDK's own client (which carries AWS_CA_BUNDLE and
+		// the SDK's transport settings) under riskmap's limiter.
+		lim.base = doer{base.HTTPClient}
 	}
 	regions := cfg.Regions
 	if len(regions) == 0 {
@@ -95,6 +101,11 @@ func (s *Syncer) awsConfig(ctx context.Context, cfg Config) (aws.Config, error) 
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("aws credentials: %w", err)
 	}
+	if s.Transport != nil {
+		// STS, SSO and the other credential calls use the caller's transport too, outside
+		// the EC2 rate limit.
+		ac.HTTPClient = &http.Client{Transport: s.Transport}
+	}
 	if cfg.RoleARN != "" {
 		if ac.Region == "" {
 			ac.Region = "us-east-1"
@@ -109,6 +120,11 @@ func (s *Syncer) awsConfig(ctx context.Context, cfg Config) (aws.Config, error) 
 	}
 	return ac, nil
 }
+
+// doer adapts the SDK's HTTP client to a RoundTripper.
+type doer struct{ c aws.HTTPClient }
+
+func (d doer) RoundTrip(r *http.Request) (*http.Response, error) { return d.c.Do(r) }
 
 // awsRetryer is the SDK's standard retryer (exponential backoff with full jitter; it
 // retries RequestLimitExceeded and the other throttling codes) with riskmap's attempts and

@@ -206,3 +206,28 @@ func TestAWSSyncNetworkInterfaces(t *testing.T) {
 		t.Errorf("scope counts other=%d, want 2", res.Scopes[0].Other)
 	}
 }
+
+// With role_arn, the default chain's credentials (here the environment's) assume the role
+// through STS (its endpoint from AWS_ENDPOINT_URL_STS, the SDK's standard override), and
+// every Describe call is signed with the role's temporary key.
+func TestAWSSyncAssumesRole(t *testing.T) {
+	srv := awsEstate(t)
+	srv.RoleARN = "arn:aws:iam::123456789012:role/riskmap-read"
+	srv.AccessKeyID = "ASIARISKMAPROLE"
+	url, tr := serve(t, srv)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDRISKMAPTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_CONFIG_FILE", t.TempDir()+"/none")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", t.TempDir()+"/none")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_ENDPOINT_URL_STS", url)
+	cfg := fastRetries(live.DefaultConfig("aws"))
+	cfg.Regions, cfg.Endpoint, cfg.RoleARN = []string{"us-east-1"}, url, srv.RoleARN
+	res, err := (&live.Syncer{Config: cfg, Transport: tr, Now: func() time.Time { return syncTime }}).Sync(context.Background(), live.Ledger{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if srv.Actions["AssumeRole"] != 1 || res.AssetCount != 3 {
+		t.Errorf("AssumeRole called %d times, %d assets", srv.Actions["AssumeRole"], res.AssetCount)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // EC2Server speaks EC2's Query API as AWS documents it: form-encoded POSTs naming an Action,
@@ -27,14 +28,18 @@ type EC2Server struct {
 	PageSize     int // items a page when the request sets no MaxResults
 	// throttle, when set, is asked before each request (numbered from 1) whether to answer
 	// RequestLimitExceeded instead.
-	Throttle  func(n int) bool
-	Requests  int
-	Throttled int
-	Actions   map[string]int
+	Throttle func(n int) bool
+	// BaseKeyID is the access key of the caller's own credentials; AccessKeyID the one
+	// Describe* calls must be signed with: the same, or, with RoleARN set, the key that
+	// AssumeRole (STS's Query API, served here too) hands out for that role.
+	BaseKeyID, AccessKeyID, RoleARN string
+	Requests                        int
+	Throttled                       int
+	Actions                         map[string]int
 }
 
 func NewEC2Server(regions ...string) *EC2Server {
-	return &EC2Server{Regions: regions, Reservations: map[string][]any{}, Groups: map[string][]any{},
+	return &EC2Server{Regions: regions, BaseKeyID: "AKIDRISKMAPTEST", AccessKeyID: "AKIDRISKMAPTEST", Reservations: map[string][]any{}, Groups: map[string][]any{},
 		ENIs: map[string][]any{}, PageSize: 1, Actions: map[string]int{}}
 }
 
@@ -68,18 +73,27 @@ func (s *EC2Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 Credential=AKIDRISKMAPTEST/") {
-		ec2Error(w, http.StatusUnauthorized, "AuthFailure", "AWS was not able to validate the provided access credentials")
-		return
-	}
-	// The region is in the SigV4 credential scope: AKID/date/REGION/ec2/aws4_request.
-	scope := strings.Split(strings.SplitN(r.Header.Get("Authorization"), "Credential=", 2)[1], "/")
-	region := scope[2]
 	action := r.Form.Get("Action")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.Requests++
 	s.Actions[action]++
+	key := s.AccessKeyID
+	if action == "AssumeRole" {
+		key = s.BaseKeyID
+	}
+	auth := r.Header.Get("Authorization")
+	if !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 Credential="+key+"/") {
+		ec2Error(w, http.StatusUnauthorized, "AuthFailure", "AWS was not able to validate the provided access credentials")
+		return
+	}
+	// The region is in the SigV4 credential scope: AKID/date/REGION/SERVICE/aws4_request.
+	scope := strings.Split(strings.SplitN(auth, "Credential=", 2)[1], "/")
+	region := scope[2]
+	if action == "AssumeRole" {
+		s.assumeRole(w, r)
+		return
+	}
 	if s.Throttle != nil && s.Throttle(s.Requests) {
 		s.Throttled++
 		ec2Error(w, http.StatusServiceUnavailable, "RequestLimitExceeded", "Request limit exceeded.")
@@ -112,6 +126,21 @@ func (s *EC2Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(&b, "</%sResponse>", action)
 	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
 	_, _ = w.Write([]byte(b.String()))
+}
+
+// assumeRole answers STS AssumeRole for RoleARN with temporary credentials for AccessKeyID.
+func (s *EC2Server) assumeRole(w http.ResponseWriter, r *http.Request) {
+	if s.RoleARN == "" || r.Form.Get("RoleArn") != s.RoleARN {
+		ec2Error(w, http.StatusForbidden, "AccessDenied", "not authorized to perform sts:AssumeRole on "+r.Form.Get("RoleArn"))
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	fmt.Fprintf(w, `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>`+
+		`<Credentials><AccessKeyId>%s</AccessKeyId><SecretAccessKey>role-secret</SecretAccessKey><SessionToken>role-token</SessionToken>`+
+		`<Expiration>%s</Expiration></Credentials><AssumedRoleUser><Arn>%s/%s</Arn><AssumedRoleId>AROARISKMAP:%s</AssumedRoleId></AssumedRoleUser>`+
+		`</AssumeRoleResult><ResponseMetadata><RequestId>req-%d</RequestId></ResponseMetadata></AssumeRoleResponse>`,
+		s.AccessKeyID, time.Now().Add(time.Hour).UTC().Format(time.RFC3339), html.EscapeString(s.RoleARN),
+		html.EscapeString(r.Form.Get("RoleSessionName")), html.EscapeString(r.Form.Get("RoleSessionName")), s.Requests)
 }
 
 func (s *EC2Server) page(b *strings.Builder, r *http.Request, element, ctx string, items []any) {
