@@ -168,15 +168,25 @@ func (s *Syncer) awsRegion(ctx context.Context, c *ec2.Client, cfg Config, regio
 		max = aws.Int32(int32(cfg.PageSize))
 	}
 
-	var reservations []types.Reservation
+	// Each page's reservations are written as JSON right away, so that the SDK's structs of
+	// a large account (most of their fields empty) are not all held at once.
+	type rawRes struct {
+		id  string
+		doc json.RawMessage
+	}
+	var reservations []rawRes
 	ip := ec2.NewDescribeInstancesPaginator(c, &ec2.DescribeInstancesInput{MaxResults: max})
 	for page := 1; ip.HasMorePages(); page++ {
 		o, err := ip.NextPage(ctx)
 		if err != nil {
 			return out, fmt.Errorf("DescribeInstances in %s, page %d: %w", region, page, err)
 		}
-		reservations = append(reservations, o.Reservations...)
 		for _, r := range o.Reservations {
+			b, err := json.Marshal(r)
+			if err != nil {
+				return out, fmt.Errorf("DescribeInstances in %s, page %d: %w", region, page, err)
+			}
+			reservations = append(reservations, rawRes{aws.ToString(r.ReservationId), b})
 			out.scope.Instances += len(r.Instances)
 		}
 		s.progress("aws %s: DescribeInstances page %d, %d instances so far", region, page, out.scope.Instances)
@@ -211,16 +221,18 @@ func (s *Syncer) awsRegion(ctx context.Context, c *ec2.Client, cfg Config, regio
 	s.progress("aws %s: %d instances, %d security groups, %d other network interfaces",
 		region, out.scope.Instances, len(groups), len(others))
 
-	sort.SliceStable(reservations, func(i, j int) bool {
-		return aws.ToString(reservations[i].ReservationId) < aws.ToString(reservations[j].ReservationId)
-	})
+	sort.SliceStable(reservations, func(i, j int) bool { return reservations[i].id < reservations[j].id })
+	resDocs := make([]json.RawMessage, len(reservations))
+	for i, r := range reservations {
+		resDocs[i] = r.doc
+	}
 	sort.SliceStable(groups, func(i, j int) bool { return aws.ToString(groups[i].GroupId) < aws.ToString(groups[j].GroupId) })
 	for _, d := range []struct {
 		name string
 		n    int
 		v    any
 	}{
-		{"describe-instances", len(reservations), map[string]any{"Reservations": reservations}},
+		{"describe-instances", len(resDocs), map[string]any{"Reservations": resDocs}},
 		{"describe-security-groups", len(groups), map[string]any{"SecurityGroups": groups}},
 		{"network-interfaces", len(others), map[string]any{"Reservations": others}},
 	} {
