@@ -25,9 +25,10 @@
 //     state), network interfaces, public IP addresses and network security groups (with
 //     their default rules). Credentials: azidentity's DefaultAzureCredential.
 //   - GCP, per project: instances.aggregatedList, firewalls.list, and for every network the
-//     effective firewalls (networks.getEffectiveFirewalls), whose hierarchical and network
-//     firewall policy rules are counted and reported: the importer does not evaluate
-//     policies yet. Credentials: Application Default Credentials.
+//     instances use, networks.getEffectiveFirewalls (the VPC rules with the hierarchical and
+//     network firewall policies around them, which the importer evaluates, as it does
+//     `gcloud compute networks get-effective-firewalls` output). Credentials: Application
+//     Default Credentials.
 //
 // Every call is a read (Describe*, list, get).
 //

@@ -114,9 +114,9 @@ func (s *Syncer) gcpProject(ctx context.Context, cfg Config, lim *limiter, proje
 	}
 	sc.Rules = len(firewalls)
 
-	// Hierarchical and network firewall policies apply before the VPC's rules. They are
-	// read (one call per network the instances use) and reported; the importer does not
-	// evaluate them yet, so exposure is the VPC rules' alone.
+	// Hierarchical and network firewall policies go around the VPC's rules: each network the
+	// instances use is read with networks.getEffectiveFirewalls, whose answer is what
+	// `gcloud compute networks get-effective-firewalls` prints, and the importer evaluates.
 	networks := map[string]bool{}
 	for _, z := range zones {
 		for _, in := range z.Instances {
@@ -127,7 +127,7 @@ func (s *Syncer) gcpProject(ctx context.Context, cfg Config, lim *limiter, proje
 			}
 		}
 	}
-	var warns []string
+	var effective []Doc
 	for _, n := range sortedKeys(networks) {
 		var out *compute.NetworksGetEffectiveFirewallsResponse
 		err := gcpRetry(ctx, cfg, func() error {
@@ -138,18 +138,14 @@ func (s *Syncer) gcpProject(ctx context.Context, cfg Config, lim *limiter, proje
 		if err != nil {
 			return nil, sc, nil, fmt.Errorf("networks.getEffectiveFirewalls of %s/%s: %w", project, n, err)
 		}
-		rules := 0
-		for _, p := range out.FirewallPolicys {
-			for _, r := range p.Rules {
-				if !r.Disabled && r.Direction == "INGRESS" && r.Action != "goto_next" {
-					rules++
-				}
-			}
+		if len(out.Firewalls)+len(out.FirewallPolicys) == 0 {
+			continue
 		}
-		if rules > 0 {
-			warns = append(warns, fmt.Sprintf("gcp %s network %s: %d ingress rules of firewall policies apply and are not evaluated; exposure is the VPC firewall rules' alone",
-				project, n, rules))
+		b, err := json.Marshal(out)
+		if err != nil {
+			return nil, sc, nil, fmt.Errorf("gcp project %s network %s: %w", project, n, err)
 		}
+		effective = append(effective, Doc{Name: "gcp/" + project + "/effective-firewalls-" + n + ".json", Data: b})
 	}
 	s.progress("gcp %s: %d instances, %d firewall rules, %d networks", project, sc.Instances, len(firewalls), len(networks))
 
@@ -172,7 +168,7 @@ func (s *Syncer) gcpProject(ctx context.Context, cfg Config, lim *limiter, proje
 		}
 		docs = append(docs, Doc{Name: "gcp/" + project + "/firewalls.json", Data: b})
 	}
-	return docs, sc, warns, nil
+	return append(docs, effective...), sc, nil, nil
 }
 
 // gcpRetry runs call until it succeeds, fails for good, or MaxAttempts pass. The generated

@@ -2,9 +2,15 @@ package live_test
 
 import (
 	"context"
-	"reflect"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/riskmap/riskmap"
 
 	"github.com/riskmap/riskmap/features/inventory/live"
 	"github.com/riskmap/riskmap/features/inventory/live/livetest"
@@ -68,27 +74,41 @@ func TestGCPSyncHonoursRetryAfter(t *testing.T) {
 	sameAssets(t, res.Assets, exportAssets(t, "gcp", "gcp/instances-gcloud.json", "gcp/firewall-rules-gcloud.json"))
 }
 
-// Firewall policy rules that apply to a network are reported, not silently ignored.
-func TestGCPSyncReportsFirewallPolicies(t *testing.T) {
+// A hierarchical firewall policy read with networks.getEffectiveFirewalls is evaluated by the
+// importer: its deny of RDP from the internet closes what the VPC rules open, on that
+// network's instances only.
+func TestGCPSyncEvaluatesFirewallPolicies(t *testing.T) {
 	srv := gcpEstate(t)
-	srv.Policies["default"] = []any{map[string]any{"name": "123456", "type": "HIERARCHY", "rules": []any{
+	srv.Policies["default"] = []any{map[string]any{"name": "123456", "shortName": "org-baseline", "type": "HIERARCHY", "rules": []any{
 		map[string]any{"priority": 1000, "direction": "INGRESS", "action": "deny",
-			"match": map[string]any{"srcIpRanges": []any{"0.0.0.0/0"}, "layer4Configs": []any{map[string]any{"ipProtocol": "tcp", "ports": []any{"22"}}}}},
-		map[string]any{"priority": 2147483647, "direction": "INGRESS", "action": "goto_next"},
+			"match": map[string]any{"srcIpRanges": []any{"0.0.0.0/0"}, "layer4Configs": []any{map[string]any{"ipProtocol": "tcp", "ports": []any{"3389"}}}}},
+		map[string]any{"priority": 2147483647, "direction": "INGRESS", "action": "goto_next",
+			"match": map[string]any{"srcIpRanges": []any{"0.0.0.0/0"}, "layer4Configs": []any{map[string]any{"ipProtocol": "all"}}}},
 	}}}
 	res, err := gcpSyncer(t, srv, fastRetries(live.DefaultConfig("gcp"))).Sync(context.Background(), live.Ledger{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "gcp shop-prod-4711 network default: 1 ingress rules of firewall policies apply and are not evaluated; exposure is the VPC firewall rules' alone"
-	found := false
-	for _, w := range res.Warnings {
-		found = found || w == want
+	// What `gcloud compute networks get-effective-firewalls default --format=json` prints for
+	// the same network: its VPC rules and the policy.
+	var vpc []any
+	for _, f := range srv.Firewalls {
+		if strings.HasSuffix(f["network"].(string), "/networks/default") {
+			vpc = append(vpc, f)
+		}
 	}
-	if !found {
-		t.Errorf("warnings %q lack %q", res.Warnings, want)
+	b, _ := json.Marshal(map[string]any{"firewalls": vpc, "firewallPolicys": srv.Policies["default"]})
+	eff := filepath.Join(t.TempDir(), "effective-default.json")
+	if err := os.WriteFile(eff, b, 0o644); err != nil {
+		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(ids(res.Assets), ids(exportAssets(t, "gcp", "gcp/instances-gcloud.json", "gcp/firewall-rules-gcloud.json"))) {
-		t.Error("assets differ")
+	want := exportAssets(t, "gcp", append([]string{"gcp/instances-gcloud.json", "gcp/firewall-rules-gcloud.json"}, relTo(t, []string{eff})...)...)
+	sameAssets(t, res.Assets, want)
+	rdp := riskmap.Exposure{Proto: "tcp", FromPort: 3389, ToPort: 3389, Source: "0.0.0.0/0"}
+	for _, a := range res.Assets {
+		onDefault := strings.HasSuffix(a.Network, "/networks/default")
+		if onDefault && (slices.Contains(a.Exposed, rdp) || !slices.Contains(a.SecurityGroups, "org-baseline")) {
+			t.Errorf("%s: the policy's deny of RDP was not applied: %v", a.ID, a.Exposed)
+		}
 	}
 }
