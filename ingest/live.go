@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/riskmap/riskmap/datasets"
@@ -16,11 +17,18 @@ import (
 type LiveSync struct {
 	live.Result
 	SnapshotID string `json:"snapshot_id,omitempty"` // "" when nothing changed
+	Ledger     string `json:"ledger,omitempty"`      // the ledger file
 }
 
-// LedgerPath is where the workspace keeps provider's sync ledger.
-func LedgerPath(s *datasets.Store, provider string) string {
-	return filepath.Join(s.Dir, "sync", provider+".json")
+// LedgerPath is where the workspace keeps the ledger of one sync configuration: one per
+// provider and scope (profile, role, regions, subscriptions, projects, endpoint), so that two
+// accounts of one provider synced separately never mark each other's assets gone.
+func LedgerPath(s *datasets.Store, c live.Config) string {
+	h := sha256.New()
+	for _, part := range [][]string{{c.Profile, c.RoleARN, c.Endpoint}, c.Regions, c.Subscriptions, c.Projects} {
+		h.Write([]byte(strings.Join(part, ",") + "\x00"))
+	}
+	return filepath.Join(s.Dir, "sync", c.Provider+"-"+hex.EncodeToString(h.Sum(nil))[:12]+".json")
 }
 
 // SyncInventory runs one provider's live sync against the workspace's ledger and, when the
@@ -29,13 +37,13 @@ func LedgerPath(s *datasets.Store, provider string) string {
 // snapshot's id hashes the provider, the fingerprint and the sync time, so an estate that
 // returns to an earlier state still gets a snapshot of its own.
 func (in *Ingester) SyncInventory(ctx context.Context, s *live.Syncer) (LiveSync, error) {
-	path := LedgerPath(in.W.Store(), s.Config.Provider)
+	path := LedgerPath(in.W.Store(), s.Config)
 	prev, err := live.LoadLedger(path, s.Config.Provider)
 	if err != nil {
 		return LiveSync{}, err
 	}
 	res, err := s.Sync(ctx, prev)
-	out := LiveSync{Result: res}
+	out := LiveSync{Result: res, Ledger: path}
 	if err != nil {
 		return out, err
 	}

@@ -65,7 +65,7 @@ func TestInventorySyncAWS(t *testing.T) {
 	if third["snapshot_id"] == nil || len(gone) != 1 || gone[0] != "i-0a1b2c3d4e5f60001" {
 		t.Errorf("third sync: %v", third)
 	}
-	ledger, err := os.ReadFile(filepath.Join(ws, "sync", "aws.json"))
+	ledger, err := os.ReadFile(third["ledger"].(string))
 	if err != nil || !strings.Contains(string(ledger), `"gone_at"`) {
 		t.Errorf("ledger: %v %s", err, ledger)
 	}
