@@ -65,6 +65,13 @@ func (in *Ingester) SyncInventory(ctx context.Context, s *live.Syncer) (LiveSync
 		out.SnapshotID = id
 		in.assets = nil // the IP index must see the new snapshot
 	}
+	if res.Changed && len(res.Assets) == 0 {
+		// The assets table has no row to say "this account is empty now", so the last
+		// snapshot stays the estate; say so rather than pretend.
+		out.Warnings = append(out.Warnings, fmt.Sprintf(
+			"%s: the sync listed no assets (%d gone); no snapshot was written, so the last one still describes the estate",
+			res.Provider, len(res.Changes.Gone)))
+	}
 	if err := res.Ledger.Save(path); err != nil {
 		return out, err
 	}
