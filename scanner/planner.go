@@ -56,11 +56,13 @@ type Candidate struct {
 // the classic greedy for a multiple-choice knapsack.
 //
 // It proceeds in five steps: re-checks of assets with known serious exposures (see
-// PlannerConfig.Recheck); the greedy over (1 - Exploration - Sweep) of the budget;
-// exploration, which draws assets still unplanned at random (seeded), weighted towards low
-// value and long time since the last scan, and gives each its lightest allowed tier within the
-// exploration share; the greedy again up to (1 - Sweep) of the budget; then the port-space
-// sweep (see Sweep) over whatever is left, at least the Sweep share.
+// PlannerConfig.Recheck); the port-space sweep's guaranteed shares (see Sweep), on which the
+// periods it states rest; the greedy over (1 - Exploration) of the budget, in which a wide-open
+// asset's never-swept blocks compete with tier upgrades on expected serious findings per probe
+// (Objective.SweepGain, PlannerConfig.WideUnlisted); exploration, which draws assets still
+// unplanned at random (seeded), weighted towards low value and long time since the last scan,
+// and gives each its lightest allowed tier within the exploration share; the greedy again over
+// the whole budget; and last the sweep's rotation over whatever is left.
 func NewPlan(now time.Time, cands []Candidate, cfg PlannerConfig, profiles *Profiles) (*Plan, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -80,14 +82,17 @@ func NewPlan(now time.Time, cands []Candidate, cfg PlannerConfig, profiles *Prof
 		return nil, err
 	}
 	explore := int(float64(cfg.Budget) * cfg.Exploration)
-	sweep := int(float64(cfg.Budget) * cfg.Sweep)
 	pl.recheck()
-	pl.greedy(cfg.Budget - explore - sweep)
-	pl.explore(explore)
-	pl.greedy(cfg.Budget - sweep)
-	var sw *Sweep
 	if cfg.Sweep > 0 {
-		sw = pl.sweep()
+		pl.prepareSweep()
+		pl.sweepShares()
+	}
+	pl.greedy(cfg.Budget - explore)
+	pl.explore(explore)
+	pl.greedy(cfg.Budget)
+	var sw *Sweep
+	if pl.sw != nil {
+		sw = pl.sweepRest()
 	}
 	p := pl.plan()
 	p.Sweep = sw
@@ -102,6 +107,7 @@ type planner struct {
 	netLeft  map[string]int // probes left per capped network
 	spent    int
 	cs       []*cand
+	sw       *sweeper // nil without a sweep
 }
 
 type cand struct {
@@ -285,8 +291,18 @@ func (pl *planner) greedy(limit int) {
 			heap.Push(h, u)
 		}
 	}
+	if u, ok := pl.wideNext(limit); ok {
+		heap.Push(h, u)
+	}
 	for h.Len() > 0 {
 		u := heap.Pop(h).(upgrade)
+		if u.k < 0 { // the wide-open sweep's next never-probed block
+			pl.takeWide(limit)
+			if next, ok := pl.wideNext(limit); ok {
+				heap.Push(h, next)
+			}
+			continue
+		}
 		k := pl.cs[u.k]
 		if k.tier >= u.to {
 			continue
