@@ -32,9 +32,9 @@ type Sweep struct {
 	// Period is the guarantee in cycles: every TCP port of every in-scope asset is probed at
 	// least once every Period cycles (0: the budget cannot guarantee it; see Note).
 	// WidePeriod is the same for wide-open assets, of which there are WideAssets.
-	Period     int    `json:"period"`
-	WidePeriod int    `json:"wide_period,omitempty"`
-	WideAssets int    `json:"wide_assets,omitempty"`
+	Period     int `json:"period"`
+	WidePeriod int `json:"wide_period,omitempty"`
+	WideAssets int `json:"wide_assets,omitempty"`
 	// WideProbes is what this plan's sweep spends on wide-open assets, of which WideWon was won
 	// from tier escalation on expected serious findings per probe (PlannerConfig.WideUnlisted),
 	// beyond the guaranteed share. WideCycles is the cycles a full rotation of the wide-open
