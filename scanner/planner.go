@@ -126,6 +126,7 @@ type cand struct {
 	sweep       []int // the sweep's ports, unsorted
 	sweepCost   int   // the sweep's probes as budgeted (an upper bound)
 	sweepBlocks int
+	fresh       float64 // < 1: the last scan's knowledge discounted tiers up to LastTier (see Fresh)
 }
 
 func (pl *planner) load(in []Candidate) error {
@@ -181,6 +182,12 @@ func (pl *planner) newCand(c Candidate) *cand {
 		}
 		k.gain[t] = obj.Gain(k.value, pl.profiles.Profile(t).Detection, share, pl.profiles.Coverage(t))
 	}
+	if f := pl.freshness(c); f < 1 {
+		for t := riskmap.TierStandard; t <= c.LastTier; t++ {
+			k.gain[t] = k.gain[riskmap.TierLight] + f*(k.gain[t]-k.gain[riskmap.TierLight])
+		}
+		k.fresh = f
+	}
 	if !k.allowed[riskmap.TierLight] && !k.allowed[riskmap.TierStandard] && !k.allowed[riskmap.TierDeep] {
 		k.skip = SkipMinRescan
 		if quietOnly {
@@ -188,6 +195,15 @@ func (pl *planner) newCand(c Candidate) *cand {
 		}
 	}
 	return k
+}
+
+// freshness is the share of a repeated tier's gain beyond light that is still unknown: the
+// age of the last scan over cfg.Fresh, at most 1 (1 with no last scan or Fresh off).
+func (pl *planner) freshness(c Candidate) float64 {
+	if pl.cfg.Fresh <= 0 || c.LastScanned.IsZero() || c.LastTier <= riskmap.TierLight {
+		return 1
+	}
+	return min(max(float64(pl.now.Sub(c.LastScanned))/float64(pl.cfg.Fresh), 0), 1)
 }
 
 // rescanOK applies the minimum rescan interval: a tier no deeper than the last scan's waits
@@ -418,6 +434,9 @@ func (pl *planner) plan() *Plan {
 			}
 		default:
 			it.Reasons = append(it.Reasons, fmt.Sprintf("score: %.3g expected serious findings for %d probes", k.gain[k.tier], k.probes[k.tier]))
+			if k.fresh < 1 && k.tier > riskmap.TierLight && k.tier <= k.c.LastTier {
+				it.Reasons = append(it.Reasons, fmt.Sprintf("repeats a %s scan of %s: %.0f%% of its gain beyond light counted as still unknown", k.c.LastTier, lastSeen(pl.now, k.c.LastScanned), 100*k.fresh))
+			}
 		}
 		if len(k.sweep) > 0 {
 			pl.addSweep(k, &it)

@@ -60,6 +60,13 @@ type PlannerConfig struct {
 	// (is it still open? fixed?), from a share of the budget taken before anything else; 0
 	// turns re-checks off.
 	Recheck time.Duration `yaml:"recheck" json:"recheck"`
+	// Fresh is how long a scan's knowledge of an asset stays fresh: repeating a tier above light
+	// on an asset scanned at that tier or deeper Fresh ago or less gains, beyond what light
+	// gains, only age/Fresh of what it gained the first time (the rest is known already). So
+	// the budget goes to what nobody looked at (the port space, new assets) before it goes to
+	// escalating the same assets again. Light scans (predicted ports, which catch rule drift)
+	// keep their full value. 0 turns the discount off.
+	Fresh time.Duration `yaml:"fresh" json:"fresh"`
 }
 
 // QuietHours caps how deep assets whose tag Tag equals Value (case-insensitively; an empty
@@ -81,7 +88,7 @@ type QuietHours struct {
 // 0.5, 70% of findings expected on predicted ports, seed 1; 30% of the budget sweeps the port
 // space (70% of it for wide-open assets) in blocks of 256 ports at the standard tier, a
 // wide-open asset's unswept ports are expected to hold all of its value (wide_unlisted 1), and
-// known serious exposures are re-checked every 24h.
+// known serious exposures are re-checked every 24h, and a scan above light stays fresh for 24h.
 func DefaultPlannerConfig() PlannerConfig {
 	return PlannerConfig{
 		Budget:      2_000_000,
@@ -93,7 +100,7 @@ func DefaultPlannerConfig() PlannerConfig {
 		},
 		QuietHours: []QuietHours{{Tag: "env", Value: "prod", From: "09:00", To: "18:00", Location: "Local", MaxTier: riskmap.TierStandard}},
 		Window:     time.Hour, AnomalyWeight: 0.5, PredictedShare: 0.7, Seed: 1,
-		Sweep: 0.3, SweepWide: 0.7, SweepBlock: 256, SweepTier: riskmap.TierStandard, WideUnlisted: 1, Recheck: 24 * time.Hour,
+		Sweep: 0.3, SweepWide: 0.7, SweepBlock: 256, SweepTier: riskmap.TierStandard, WideUnlisted: 1, Recheck: 24 * time.Hour, Fresh: 24 * time.Hour,
 	}
 }
 
@@ -147,6 +154,9 @@ func (c PlannerConfig) Validate() error {
 	}
 	if c.Sweep > 0 && c.SweepTier != riskmap.TierLight && c.SweepTier != riskmap.TierStandard {
 		return bad("sweep_tier", "%s: want light or standard", c.SweepTier)
+	}
+	if c.Fresh < 0 {
+		return bad("fresh", "%s: want >= 0", c.Fresh)
 	}
 	if c.Recheck < 0 {
 		return bad("recheck", "%s: want >= 0 (0: no re-checks)", c.Recheck)

@@ -3,6 +3,7 @@ package scanner_test
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/scanner"
@@ -63,5 +64,38 @@ func TestSweepWideWinsOverLowRiskEscalation(t *testing.T) {
 	// The stated periods rest on the guaranteed shares alone, so they do not change.
 	if byValue.Sweep.Period != fixed.Sweep.Period || byValue.Sweep.WidePeriod != fixed.Sweep.WidePeriod {
 		t.Errorf("periods %d/%d by value, %d/%d fixed: want the same", byValue.Sweep.Period, byValue.Sweep.WidePeriod, fixed.Sweep.Period, fixed.Sweep.WidePeriod)
+	}
+}
+
+// TestFreshDiscountsRepeatedEscalation checks planner.fresh: an asset of modest risk scanned at
+// standard ten minutes ago is not escalated to standard again while a wide-open asset has
+// never-swept ports; with the discount off, it is.
+func TestFreshDiscountsRepeatedEscalation(t *testing.T) {
+	prof := realProfiles(t)
+	web := cand("i-web", 0.3, "10.0.0.1")
+	web.PredictedPorts = []int{22, 443}
+	web.LastScanned, web.LastTier = t0.Add(-10*time.Minute), riskmap.TierStandard
+	wide := cand("i-db", 0.9, "10.0.0.2")
+	wide.WideOpen = true
+	for _, tc := range []struct {
+		name  string
+		fresh time.Duration
+		want  riskmap.Tier
+	}{{"fresh 24h", 24 * time.Hour, riskmap.TierLight}, {"fresh off", 0, riskmap.TierStandard}} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := sweepConfig(6_000, 0.3, 0.7, 256)
+			cfg.Exploration, cfg.Fresh, cfg.MinRescan = 0, tc.fresh, nil
+			p, err := scanner.NewPlan(t0, []scanner.Candidate{web, wide}, cfg, prof)
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := slices.IndexFunc(p.Items, func(it scanner.PlanItem) bool { return it.AssetID == "i-web" })
+			if i < 0 {
+				t.Fatalf("i-web not planned: %+v", p.Items)
+			}
+			if got := p.Items[i].Tier; got != tc.want {
+				t.Errorf("i-web at %s, want %s (sweep %+v)", got, tc.want, *p.Sweep)
+			}
+		})
 	}
 }
