@@ -22,6 +22,7 @@ import (
 // all traffic from anywhere. The sweep must probe that port within the period the plan
 // states for wide-open assets, the ingest must report it as a new_port diff, and, since
 // telnet or VNC reachable from the internet is serious, the cycle must raise an alert on it.
+// The diff says how long it took (first_possible, detect_cycles), within the stated period.
 func TestUnlistedPortFoundBySweep(t *testing.T) {
 	netns.Require(t)
 	ctx := context.Background()
@@ -113,6 +114,9 @@ func TestUnlistedPortFoundBySweep(t *testing.T) {
 	if diff == nil {
 		t.Fatalf("the service started by hand on %s:%d was not reported as a new_port diff within the stated %d cycles", ev.IP, ev.Port, bound)
 	}
+	if diff.FirstPossible.IsZero() || diff.DetectCycles < 0 || diff.DetectCycles >= bound {
+		t.Errorf("new_port diff %+v: want a first possible time and under %d cycles to detect", *diff, bound)
+	}
 	if !alerted {
 		t.Errorf("new_port diff %+v on a wide-open host raised no alert", *diff)
 	}
@@ -121,7 +125,7 @@ func TestUnlistedPortFoundBySweep(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !slices.ContainsFunc(diffs, func(d riskmap.Diff) bool {
-		return d.IP == ev.IP && d.Port == ev.Port && d.Change == riskmap.ChangeNewPort
+		return d.IP == ev.IP && d.Port == ev.Port && d.Change == riskmap.ChangeNewPort && d.FirstPossible.Equal(diff.FirstPossible) && d.DetectCycles == diff.DetectCycles
 	}) {
 		t.Errorf("the new_port diff of %s:%d is not in the diffs table", ev.IP, ev.Port)
 	}
