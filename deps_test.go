@@ -31,6 +31,7 @@ var allowed = map[string][]string{
 	"training": {"", "datasets", "features", "models", "models/onnxpb", "gonum.org/v1/gonum",
 		"google.golang.org/protobuf", "github.com/apache/arrow-go/v18"},
 	"scanner":       {"", "github.com/Ullaakut/nmap/v3", "gopkg.in/yaml.v3"},
+	"workers":       {"", "scanner", "github.com/nats-io/nats-server/v2", "github.com/nats-io/nats.go"},
 	"engine":        {"*"},
 	"report":        {"", "datasets", "gonum.org/v1/plot"},
 	"cmd/riskmap":   {"*"},

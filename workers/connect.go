@@ -1,0 +1,63 @@
+package workers
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// ConnConfig is how a worker or the coordinator connects to NATS.
+type ConnConfig struct {
+	URL      string `yaml:"url" json:"url"`
+	Creds    string `yaml:"creds" json:"creds"` // a .creds file (JWT + NKey seed)
+	User     string `yaml:"user" json:"user"`
+	Password string `yaml:"password" json:"password"`
+	TLSCA    string `yaml:"tls_ca" json:"tls_ca"` // CA that signed the server's certificate
+	// TLSCert and TLSKey are the client's certificate, when the server requires one.
+	TLSCert string `yaml:"tls_cert" json:"tls_cert"`
+	TLSKey  string `yaml:"tls_key" json:"tls_key"`
+	// Segment, when set, makes reply inboxes use the segment's prefix, which is all that a
+	// worker's permissions let it subscribe to.
+	Segment string `yaml:"-" json:"-"`
+	Name    string `yaml:"-" json:"-"`
+}
+
+// Connect dials NATS, retrying the first connection for up to 10 seconds and reconnecting
+// for ever afterwards.
+func Connect(c ConnConfig) (*nats.Conn, error) {
+	if c.URL == "" {
+		return nil, fmt.Errorf("nats url: empty")
+	}
+	opts := []nats.Option{nats.Name(c.Name), nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond),
+		nats.RetryOnFailedConnect(false)}
+	switch {
+	case c.Creds != "" && c.User != "":
+		return nil, fmt.Errorf("nats creds and user: give one of them")
+	case c.Creds != "":
+		opts = append(opts, nats.UserCredentials(c.Creds))
+	case c.User != "":
+		opts = append(opts, nats.UserInfo(c.User, c.Password))
+	}
+	if c.TLSCA != "" {
+		opts = append(opts, nats.RootCAs(c.TLSCA))
+	}
+	if c.TLSCert != "" {
+		opts = append(opts, nats.ClientCert(c.TLSCert, c.TLSKey))
+	}
+	if c.Segment != "" {
+		opts = append(opts, nats.CustomInboxPrefix(InboxPrefix(c.Segment)))
+	}
+	var err error
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		var nc *nats.Conn
+		if nc, err = nats.Connect(c.URL, opts...); err == nil {
+			return nc, nil
+		}
+		if time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return nil, fmt.Errorf("nats connect %s: %w", c.URL, err)
+}
