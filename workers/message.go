@@ -48,13 +48,13 @@ const (
 
 // Object is one stored nmap XML document of a job.
 type Object struct {
-	Name   string       `json:"name"` // the object's name in the segment's XMLBucket
-	SHA256 string       `json:"sha256"`
-	Size   int          `json:"size"`
-	Tier   string       `json:"tier"`
-	Hosts  int          `json:"hosts"`
-	Error  string       `json:"error,omitempty"` // the batch's nmap error, if any (partial XML)
-	Addrs  []string     `json:"addrs"`
+	Name   string   `json:"name"` // the object's name in the segment's XMLBucket
+	SHA256 string   `json:"sha256"`
+	Size   int      `json:"size"`
+	Tier   string   `json:"tier"`
+	Hosts  int      `json:"hosts"`
+	Error  string   `json:"error,omitempty"` // the batch's nmap error, if any (partial XML)
+	Addrs  []string `json:"addrs"`
 }
 
 // Result is what a worker publishes when it finishes with a job delivery.
