@@ -106,6 +106,7 @@ func (w *Worker) scan(ctx context.Context, job *Job, xml jetstream.ObjectStore) 
 		}
 		plan.Probes += plan.Items[i].Probes
 	}
+	plan.Budget = plan.Probes
 	var objects []Object
 	err := w.runner.Run(ctx, plan, w.cfg.Scope, func(r scanner.Result) error {
 		if len(r.XML) == 0 {
