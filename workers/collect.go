@@ -206,8 +206,12 @@ func (d *Dispatcher) result(ctx context.Context, rep *Report, pending map[string
 		}
 		sr.Scan += res.Finished.Sub(res.Started)
 	}
-	state, _ := json.Marshal(map[string]any{"outcome": res.Outcome, "worker": res.Worker, "at": d.cfg.Now()})
-	if _, err := d.jobs.Put(ctx, res.JobID, state); err != nil {
+	// Once the sink has the XML, the record must be written even if ctx ends now: otherwise
+	// the job would be ingested again after a restart.
+	putCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	state, _ := json.Marshal(map[string]any{"outcome": res.Outcome, "worker": res.Worker, "delivery": res.Delivery, "at": d.cfg.Now()})
+	if _, err := d.jobs.Put(putCtx, res.JobID, state); err != nil {
 		return fmt.Errorf("kv %s key %s: %w", JobsBucket, res.JobID, err)
 	}
 	if !mine {

@@ -238,7 +238,7 @@ func (v *env) waitLive(n int) {
 func (v *env) dispatchConfig() workers.DispatchConfig {
 	c := workers.DefaultDispatchConfig()
 	c.Delivery = workers.Delivery{AckWait: 2 * time.Second, MaxDeliver: 3, Retention: time.Hour, WorkerTTL: 2 * time.Second}
-	c.JobHosts, c.Wait, c.Poll = 4, 3*time.Minute, 200*time.Millisecond
+	c.JobHosts, c.Wait, c.Poll = 4, 40*time.Second, 200*time.Millisecond
 	for i := 0; i < v.nsegs; i++ {
 		c.Segments = append(c.Segments, workers.SegmentConfig{Name: segName(i), Networks: []string{v.e.VPCs[i].ID}, Pool: 2})
 	}
@@ -305,7 +305,9 @@ type collector struct {
 	xml   [][]byte
 }
 
-func newCollector() *collector { return &collector{open: map[string]bool{}, hosts: map[string]string{}} }
+func newCollector() *collector {
+	return &collector{open: map[string]bool{}, hosts: map[string]string{}}
+}
 
 func (c *collector) sink(r scanner.Result) error {
 	parsed, err := nmapxml.Parse(r.XML, nmapxml.Options{Source: "test"})

@@ -38,6 +38,7 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg, xml jetstream.Ob
 		w.refuse(ctx, msg, job, meta.NumDelivered, started, why)
 		return
 	}
+	w.cfg.Logf("job %s: delivery %d, %d hosts", job.ID, meta.NumDelivered, hosts(job))
 	stop := keepAlive(msg, progress)
 	objects, runErr := w.scan(ctx, job, xml)
 	stop()
