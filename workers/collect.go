@@ -155,7 +155,10 @@ func (d *Dispatcher) collectResults(ctx context.Context, rep *Report, pending ma
 			_ = msg.Term()
 			continue
 		}
-		if err := d.result(ctx, rep, pending, res, sink); err != nil {
+		if err := d.result(ctx, rep, pending, res, func(r scanner.Result) error {
+			_ = msg.InProgress()
+			return sink(r)
+		}); err != nil {
 			_ = msg.Nak()
 			return err
 		}

@@ -117,9 +117,11 @@ func NewDispatcher(ctx context.Context, nc *nats.Conn, cfg DispatchConfig) (*Dis
 	if d.workers, err = js.KeyValue(ctx, WorkersBucket); err != nil {
 		return nil, fmt.Errorf("dispatcher: kv %s: %w", WorkersBucket, err)
 	}
+	// A coordinator that dies holding results gets them back after AckWait; a long ingest
+	// keeps them with InProgress.
 	cc := func(stream string) jetstream.ConsumerConfig {
 		return jetstream.ConsumerConfig{Durable: "coordinator", AckPolicy: jetstream.AckExplicitPolicy,
-			AckWait: 5 * time.Minute, MaxAckPending: 256}
+			AckWait: 30 * time.Second, MaxAckPending: 256}
 	}
 	if d.results, err = js.CreateOrUpdateConsumer(ctx, ResultsStream, cc(ResultsStream)); err != nil {
 		return nil, fmt.Errorf("dispatcher: consumer %s: %w", ResultsStream, err)
