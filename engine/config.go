@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/riskmap/riskmap/scanner"
+	"github.com/riskmap/riskmap/workers"
 )
 
 // ConfigFile is the name of the workspace configuration file.
@@ -38,6 +39,9 @@ type Config struct {
 	Alerts         AlertConfig       `yaml:"alerts"`
 	// Rules is a findings rules file merged over the defaults ("" means the defaults).
 	Rules string `yaml:"rules"`
+	// Workers, when set, sends the cycle's scans to scan workers in each network segment
+	// over NATS JetStream instead of running nmap here (see package workers).
+	Workers *workers.Config `yaml:"workers,omitempty"`
 }
 
 // InventorySource is a set of inventory files of one provider, imported at every cycle.
@@ -101,6 +105,11 @@ func (c Config) Validate() error {
 		}
 		if len(s.Paths) == 0 {
 			errs = append(errs, fmt.Errorf("inventory[%d].paths: empty", i))
+		}
+	}
+	if c.Workers != nil {
+		if err := c.Workers.Validate(); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)

@@ -15,6 +15,7 @@ import (
 	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/datasets"
 	"github.com/riskmap/riskmap/scanner"
+	"github.com/riskmap/riskmap/workers"
 )
 
 // Loop runs cycles: inventory -> features -> scores -> plan -> scan -> observations, findings
@@ -27,6 +28,8 @@ type Loop struct {
 	Now func() time.Time
 	// Runner runs nmap; nil means one made from Config.Runner.
 	Runner *scanner.Runner
+	// Dispatcher, when set, sends the scans to the segments' workers instead of Runner.
+	Dispatcher *workers.Dispatcher
 	// Alerter delivers alerts; nil means one made from Config.Alerts.
 	Alerter *Alerter
 	// Observe, when set, is told what each cycle did (the demo prints it).
@@ -47,6 +50,8 @@ type CycleReport struct {
 	Alerts      []Alert
 	Retrained   []TrainResult
 	ScanErrors  []string
+	// Workers is what the segments' workers did, when the cycle dispatched to them.
+	Workers *workers.Report
 }
 
 func (l *Loop) now() time.Time {
@@ -259,7 +264,13 @@ func (l *Loop) Cycle(ctx context.Context) (*CycleReport, error) {
 
 func (l *Loop) scan(ctx context.Context, plan *scanner.Plan, scope scanner.Scope, rep *CycleReport) error {
 	rates := map[int]bool{}
-	err := l.Runner.Run(ctx, plan, scope, func(r scanner.Result) error {
+	run := l.Runner.Run
+	if l.Dispatcher != nil {
+		run = func(ctx context.Context, plan *scanner.Plan, scope scanner.Scope, sink func(scanner.Result) error) error {
+			return l.dispatch(ctx, plan, scope, sink, rep)
+		}
+	}
+	err := run(ctx, plan, scope, func(r scanner.Result) error {
 		if r.Err != nil {
 			rep.ScanErrors = append(rep.ScanErrors, r.Err.Error())
 		}

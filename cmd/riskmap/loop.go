@@ -49,6 +49,11 @@ func (m *Main) runCycle(ctx context.Context, args []string) error {
 		return err
 	}
 	defer done()
+	closeWorkers, err := m.openWorkers(ctx, loop)
+	if err != nil {
+		return err
+	}
+	defer closeWorkers()
 	if *every == 0 {
 		*every = loop.Config.Schedule.Every
 	}
@@ -91,6 +96,12 @@ func (m *Main) printCycle(rep *engine.CycleReport, asJSON bool) {
 	}
 	for _, e := range rep.ScanErrors {
 		fmt.Fprintf(m.Stderr, "  scan: %s\n", e)
+	}
+	if rep.Workers != nil {
+		for _, s := range sortedSegments(rep.Workers) {
+			fmt.Fprintf(m.Stdout, "  segment %s: %d jobs (%d hosts): %d done, %d already, %d refused, %d dead, %d queued; %d live workers\n",
+				s.Segment, s.Jobs, s.Hosts, s.Done, s.Already, s.Refused, s.Dead, s.Queued, s.LiveWorkers)
+		}
 	}
 }
 
