@@ -38,6 +38,7 @@ func (m *Main) runCycle(ctx context.Context, args []string) error {
 	every := fs.Duration("every", 0, "time between cycles (default schedule.every)")
 	count := fs.Int("cycles", 0, "stop after N cycles (0 = until stopped)")
 	asJSON := fs.Bool("json", false, "print each cycle's metrics as JSON")
+	metricsAddr := fs.String("metrics-addr", "", "serve Prometheus metrics on `ADDR` (host:port; default off)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -59,8 +60,13 @@ func (m *Main) runCycle(ctx context.Context, args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	observe, err := m.metrics(ctx, *metricsAddr, loop)
+	if err != nil {
+		return err
+	}
 	for n := 1; ; n++ {
 		rep, err := loop.Cycle(ctx)
+		observe(rep, err)
 		if rep != nil {
 			m.printCycle(rep, *asJSON)
 		}
