@@ -143,11 +143,24 @@ func (d *Dispatcher) finish(ctx context.Context, rep *Report, pending map[string
 	}
 }
 
+// collectResults waits up to Poll for one result, then takes whatever else is there, so that
+// a trickle of results is handled as it comes rather than once per Poll.
 func (d *Dispatcher) collectResults(ctx context.Context, rep *Report, pending map[string]*Job, sink Sink) error {
-	batch, err := d.results.Fetch(64, jetstream.FetchMaxWait(d.cfg.Poll))
+	batch, err := d.results.Fetch(1, jetstream.FetchMaxWait(d.cfg.Poll))
 	if err != nil {
 		return fmt.Errorf("fetch results: %w", err)
 	}
+	if err := d.handleResults(ctx, rep, pending, sink, batch); err != nil {
+		return err
+	}
+	more, err := d.results.FetchNoWait(256)
+	if err != nil {
+		return fmt.Errorf("fetch results: %w", err)
+	}
+	return d.handleResults(ctx, rep, pending, sink, more)
+}
+
+func (d *Dispatcher) handleResults(ctx context.Context, rep *Report, pending map[string]*Job, sink Sink, batch jetstream.MessageBatch) error {
 	for msg := range batch.Messages() {
 		res, err := DecodeResult(msg.Data())
 		if err != nil {
@@ -194,9 +207,9 @@ func (d *Dispatcher) result(ctx context.Context, rep *Report, pending map[string
 	case OutcomeRefused:
 		sr.Reasons = append(sr.Reasons, fmt.Sprintf("job %s refused by %s: %s", res.JobID, res.Worker, res.Reason))
 	case OutcomeDone:
-		store, err := d.js.ObjectStore(ctx, XMLBucket(res.Segment))
+		store, err := d.store(ctx, res.Segment)
 		if err != nil {
-			return fmt.Errorf("object store %s: %w", XMLBucket(res.Segment), err)
+			return err
 		}
 		for _, o := range res.Objects {
 			data, err := store.GetBytes(ctx, o.Name)
@@ -278,4 +291,17 @@ func (d *Dispatcher) collectDead(ctx context.Context, rep *Report, pending map[s
 		}
 	}
 	return nil
+}
+
+// store returns the segment's XML bucket, bound once.
+func (d *Dispatcher) store(ctx context.Context, segment string) (jetstream.ObjectStore, error) {
+	if s, ok := d.stores[segment]; ok {
+		return s, nil
+	}
+	s, err := d.js.ObjectStore(ctx, XMLBucket(segment))
+	if err != nil {
+		return nil, fmt.Errorf("object store %s: %w", XMLBucket(segment), err)
+	}
+	d.stores[segment] = s
+	return s, nil
 }

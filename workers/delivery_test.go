@@ -205,7 +205,7 @@ func TestCoordinatorRestart(t *testing.T) {
 }
 
 // fakeWorker connects as segment 0's worker user and heartbeats, so that Dispatch waits.
-func (v *env) fakeWorker(t *testing.T) (jetstream.JetStream, *nats.Conn) {
+func (v *env) fakeWorker(t testing.TB) (jetstream.JetStream, *nats.Conn) {
 	t.Helper()
 	nc, err := workers.Connect(workers.ConnConfig{URL: v.url(), User: "w-seg0", Password: workerPassword(0), Segment: segName(0)})
 	if err != nil {

@@ -31,7 +31,7 @@ const coordPassword = "coordinator-secret"
 
 // env is one test's NATS server, segment labs and coordinator connection.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	e     *estate.Estate
 	dir   string
 	port  int
@@ -39,6 +39,7 @@ type env struct {
 	nc    *nats.Conn
 	labs  []*labProc
 	nsegs int
+	name  string // the estate, for the lab processes
 }
 
 type labProc struct {
@@ -53,13 +54,15 @@ func segName(i int) string { return fmt.Sprintf("seg%d", i) }
 func workerPassword(i int) string { return fmt.Sprintf("worker-%d-secret", i) }
 
 // newEnv starts a lab per segment and the embedded NATS server.
-func newEnv(t *testing.T, nsegs int) *env {
+func newEnv(t testing.TB, nsegs int) *env { return newEnvNamed(t, "test", nsegs) }
+
+func newEnvNamed(t testing.TB, estateName string, nsegs int) *env {
 	t.Helper()
 	netns.Require(t)
 	if _, err := exec.LookPath("nsenter"); err != nil {
 		t.Fatalf("nsenter (util-linux) is needed to run a worker's nmap in its segment's namespace: %v", err)
 	}
-	v := &env{t: t, e: testEstate(), dir: t.TempDir(), port: freePort(t), nsegs: nsegs}
+	v := &env{t: t, e: estateNamed(estateName), name: estateName, dir: t.TempDir(), port: freePort(t), nsegs: nsegs}
 	for i := 0; i < nsegs; i++ {
 		v.labs = append(v.labs, v.startLab(i))
 	}
@@ -67,7 +70,7 @@ func newEnv(t *testing.T, nsegs int) *env {
 	return v
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +122,7 @@ func (v *env) startLab(i int) *labProc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d", roleLab, i))
+	cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%s:%d", roleLab, v.name, i))
 	cmd.Stdin = nil
 	in, err := cmd.StdinPipe()
 	if err != nil {

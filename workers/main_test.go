@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -53,6 +54,24 @@ func testEstate() *estate.Estate {
 	return e
 }
 
+// benchEstate is the benchmarks' estate: one VPC of 96 hosts.
+func benchEstate() *estate.Estate {
+	cfg := estate.DefaultConfig()
+	cfg.Hosts, cfg.Seed, cfg.Accounts, cfg.VPCs = 96, 3, 1, 1
+	e, err := estate.New(cfg)
+	if err != nil {
+		panic(err) // a fixed, valid configuration
+	}
+	return e
+}
+
+func estateNamed(name string) *estate.Estate {
+	if name == "bench" {
+		return benchEstate()
+	}
+	return testEstate()
+}
+
 // segmentEstate is e with only the instances of VPC vpc.
 func segmentEstate(e *estate.Estate, vpc string) *estate.Estate {
 	c := *e
@@ -71,12 +90,13 @@ func labMain(v string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	i, err := strconv.Atoi(v)
+	name, idx, _ := strings.Cut(v, ":")
+	i, err := strconv.Atoi(idx)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	e := testEstate()
+	e := estateNamed(name)
 	seg := segmentEstate(e, e.VPCs[i].ID)
 	l, err := lab.Start(context.Background(), seg)
 	if err != nil {
