@@ -28,6 +28,7 @@ run ./training 'BenchmarkTrainVsPeers' 1x
 run ./training 'BenchmarkScore' 1x
 run ./models 'BenchmarkScor' 1x
 run ./engine 'BenchmarkScanEfficiency' 1x 1   # one run: it takes about 20 minutes
+run ./workers 'BenchmarkWorkers|BenchmarkDispatchOverhead' 2x   # scan workers over NATS JetStream
 # The main job, and its report checked in headless Chromium with a screenshot.
 ./bin/riskmap demo --dir "$out/demo" | tee "$out/demo.txt"
 bash bench/report-check.sh "$out/demo/report.html" bench/report.png

@@ -106,7 +106,7 @@ func TestSegmentsEndToEnd(t *testing.T) {
 	if len(live) != 4 || int(done) != jobs {
 		t.Errorf("live workers %d with %d jobs done, want 4 with %d", len(live), done, jobs)
 	}
-	t.Logf("%d jobs, %d XML documents, %d exposures found (%d serious), %d hosts", jobs, col.docs, all, serious, len(col.hosts))
+	t.Logf("%d jobs, %d XML documents (%d bytes), %d exposures found (%d serious), %d hosts", jobs, col.docs, col.bytes, all, serious, len(col.hosts))
 }
 
 func vpcOf(v *env, asset string) string {

@@ -303,6 +303,7 @@ func (v *env) scope() scanner.Scope {
 type collector struct {
 	mu    sync.Mutex
 	docs  int
+	bytes int
 	open  map[string]bool // ip:port
 	hosts map[string]string
 	xml   [][]byte
@@ -320,6 +321,7 @@ func (c *collector) sink(r scanner.Result) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.docs++
+	c.bytes += len(r.XML)
 	c.xml = append(c.xml, r.XML)
 	for _, o := range parsed.Observations {
 		if o.Open() {
