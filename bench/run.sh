@@ -25,7 +25,7 @@ run() { # package, benchmark regexp, benchtime
 run ./features/nmapxml 'BenchmarkParse|BenchmarkIngest' 1x
 run ./features 'BenchmarkBuild' 1x
 run ./training 'BenchmarkTrainVsPeers' 1x
-run ./training 'BenchmarkScore' 1x
+run ./training 'BenchmarkScoreGo$' 1x
 run ./models 'BenchmarkScor' 1x
 run ./engine 'BenchmarkScanEfficiency' 1x 1   # one run: it takes about 20 minutes
 run ./workers 'BenchmarkWorkers|BenchmarkDispatchOverhead' 2x   # scan workers over NATS JetStream

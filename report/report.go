@@ -1,4 +1,4 @@
-package engine
+package report
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/datasets"
+	"github.com/riskmap/riskmap/features"
 	"github.com/riskmap/riskmap/models"
 )
 
@@ -57,7 +58,7 @@ type reportData struct {
 	Coverage   template.HTML
 	Comparison *Comparison
 	OverCycles template.HTML
-	Cycles     []CycleMetrics
+	Cycles     []datasets.Cycle
 	Models     template.HTML
 	Cards      []models.Card
 	Exposure   []groupRow
@@ -93,7 +94,7 @@ func WriteReport(ctx context.Context, s *datasets.Store, path string) error {
 	if !latest.IsZero() {
 		d.AsOf = latest.Format(time.RFC3339)
 	}
-	assets, err := LatestAssets(ctx, s, time.Now().Add(24*time.Hour))
+	assets, err := features.LatestAssets(ctx, s, time.Now().Add(24*time.Hour))
 	if err != nil {
 		return err
 	}
@@ -139,7 +140,7 @@ func WriteReport(ctx context.Context, s *datasets.Store, path string) error {
 	}
 
 	// Over cycles.
-	if d.Cycles, err = ReadCycles(ctx, s); err != nil {
+	if d.Cycles, err = datasets.ReadCycles(ctx, s); err != nil {
 		return err
 	}
 	if len(d.Cycles) > 0 {

@@ -1,20 +1,17 @@
-package engine_test
+package training_test
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/riskmap/riskmap/datasets"
-	"github.com/riskmap/riskmap/engine"
 	"github.com/riskmap/riskmap/models"
+	"github.com/riskmap/riskmap/training"
 )
-
-var update = flag.Bool("update", false, "rewrite the bundled models and golden files")
 
 // TestBundledModels retrains the default models with the same seed and checks that the
 // result is byte for byte the shipped model, that it loads in onnxruntime, and that the
@@ -29,7 +26,7 @@ func TestBundledModels(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	res, err := engine.TrainBundled(context.Background(), w)
+	res, err := training.TrainBundled(context.Background(), w)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,9 +44,9 @@ func TestBundledModels(t *testing.T) {
 			os.WriteFile(filepath.Join(dir, models.CardFile), card, 0o644)
 			continue
 		}
-		shipped, _, err := engine.BundledModel(kind)
+		shipped, _, err := training.BundledModel(kind)
 		if err != nil {
-			t.Fatalf("%v (run go test ./engine -run TestBundledModels -update)", err)
+			t.Fatalf("%v (run go test ./training -run TestBundledModels -update)", err)
 		}
 		if !bytes.Equal(shipped, onnx) {
 			t.Errorf("bundled %s model differs from a retrain with the same seed (rerun with -update if the change is intended)", kind)
@@ -71,7 +68,7 @@ func TestEnsureModelsInstallsBundled(t *testing.T) {
 	w, _ := s.Writer()
 	defer w.Close()
 	for i := 0; i < 2; i++ {
-		if err := engine.EnsureModels(w); err != nil {
+		if err := training.EnsureModels(w); err != nil {
 			t.Fatal(err)
 		}
 	}

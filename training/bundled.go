@@ -1,4 +1,4 @@
-package engine
+package training
 
 import (
 	"context"
@@ -9,13 +9,14 @@ import (
 
 	"github.com/riskmap/riskmap/datasets"
 	"github.com/riskmap/riskmap/datasets/estate"
+	"github.com/riskmap/riskmap/ingest"
 	"github.com/riskmap/riskmap/models"
 )
 
 // The bundled default models let riskmap score out of the box. They are trained on the
 // history of a seeded synthetic estate (BundledEstate, BundledEpochs epochs); TestBundledModels
 // retrains them with the same seed and checks the result is byte for byte what is shipped
-// (`go test ./engine -run TestBundledModels -update` rewrites them).
+// (`go test ./training -run TestBundledModels -update` rewrites them).
 //
 //go:embed bundled
 var bundled embed.FS
@@ -37,7 +38,7 @@ func BundledEstate() estate.Config {
 // TrainBundled trains the default models into the workspace of w from a simulated history
 // and returns their registry versions.
 func TrainBundled(ctx context.Context, w *datasets.Writer) (map[string]TrainResult, error) {
-	if _, err := Simulate(ctx, w, BundledEstate(), BundledEpochs); err != nil {
+	if _, err := ingest.Simulate(ctx, w, BundledEstate(), BundledEpochs); err != nil {
 		return nil, err
 	}
 	pts, err := Points(ctx, w.Store())
@@ -89,7 +90,7 @@ func EnsureModels(w *datasets.Writer) error {
 		if err != nil {
 			return fmt.Errorf("bundled %s card: %w", kind, err)
 		}
-		card.Notes = append(card.Notes, "bundled default model, trained on a synthetic estate (riskmap engine.TrainBundled)")
+		card.Notes = append(card.Notes, "bundled default model, trained on a synthetic estate (riskmap training.TrainBundled)")
 		v, err := reg.Register(kind, onnx, card)
 		if err != nil {
 			return err

@@ -1,4 +1,4 @@
-package engine_test
+package ingest_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 
 	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/datasets"
-	"github.com/riskmap/riskmap/engine"
+	"github.com/riskmap/riskmap/ingest"
 )
 
 // TestDiffsAcrossTiers checks the per-asset baseline diff at ingest: a light scan (no -sV)
@@ -17,9 +17,9 @@ func TestDiffsAcrossTiers(t *testing.T) {
 	s, _ := datasets.Open(t.TempDir(), nil)
 	w, _ := s.Writer()
 	defer w.Close()
-	in := engine.NewIngester(w)
+	in := ingest.NewIngester(w)
 	t0 := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
-	scan := func(id, args string, at time.Time, obs ...riskmap.Observation) *engine.Ingested {
+	scan := func(id, args string, at time.Time, obs ...riskmap.Observation) *ingest.Ingested {
 		t.Helper()
 		host := riskmap.Host{IP: "127.0.0.2", Status: "up", ScanTime: at}
 		for i := range obs {

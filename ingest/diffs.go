@@ -1,8 +1,10 @@
-package engine
+package ingest
 
 import (
 	"context"
 	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/datasets"
@@ -38,7 +40,7 @@ func (in *Ingester) history(ctx context.Context) (*history, error) {
 		h.scans[sc.ID] = sc
 	}
 	err = s.Scan(ctx, datasets.TableHosts, datasets.ScanOptions{Columns: []string{"scan_id", "ip", "asset_id", "status"}},
-		func(_ datasets.File, rec arrowRecord) error {
+		func(_ datasets.File, rec arrow.RecordBatch) error {
 			hosts, err := datasets.DecodeHosts(rec)
 			if err != nil {
 				return err

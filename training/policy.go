@@ -1,4 +1,4 @@
-package engine
+package training
 
 import (
 	"context"
@@ -13,7 +13,6 @@ import (
 	"github.com/riskmap/riskmap/datasets"
 	"github.com/riskmap/riskmap/features"
 	"github.com/riskmap/riskmap/models"
-	"github.com/riskmap/riskmap/training"
 )
 
 // RulesBaselineWeights is the rule of thumb every model is compared with: exposure plus
@@ -28,7 +27,7 @@ var RulesBaselineWeights = map[string]float64{
 // History is the labelled feature rows of a workspace over time: one row per asset per
 // as_of point that a later scan labelled.
 type History struct {
-	Data   training.Dataset
+	Data   Dataset
 	Assets []string
 	Points []time.Time
 }
@@ -40,7 +39,7 @@ func BuildHistory(ctx context.Context, s *datasets.Store, points []time.Time) (*
 	if len(points) < 2 {
 		return nil, fmt.Errorf("training needs history: %d as_of points (cycles or scan days), want at least 2", len(points))
 	}
-	h := &History{Points: points, Data: training.Dataset{Features: features.Names(), FeatureVersion: features.Version}}
+	h := &History{Points: points, Data: Dataset{Features: features.Names(), FeatureVersion: features.Version}}
 	h.Data.Cols = len(h.Data.Features)
 	for i := 0; i+1 < len(points); i++ {
 		m, err := FeatureMatrix(ctx, s, points[i])
@@ -110,7 +109,7 @@ func Train(ctx context.Context, w *datasets.Writer, h *History, opts TrainOption
 		now = opts.Now
 	}
 	cut := h.Points[len(h.Points)-2] // the last labelled point is held out
-	train, test := training.TimeSplit(h.Data, cut)
+	train, test := TimeSplit(h.Data, cut)
 	if train.Rows == 0 || test.Rows == 0 {
 		return TrainResult{}, fmt.Errorf("train: the time split at %s leaves %d training and %d held-out rows; need more history", cut.Format(time.RFC3339), train.Rows, test.Rows)
 	}
@@ -121,30 +120,30 @@ func Train(ctx context.Context, w *datasets.Writer, h *History, opts TrainOption
 	var err error
 	switch opts.Algo {
 	case "gbdt":
-		cfg := training.DefaultGBDTConfig()
+		cfg := DefaultGBDTConfig()
 		cfg.Seed = opts.Seed
 		if train.Rows < 5000 {
 			cfg.Trees, cfg.MaxDepth, cfg.MinChildWeight = 100, 4, 2
 		}
-		var m *training.GBDT
-		m, err = training.TrainGBDT(ctx, train, nil, cfg)
+		var m *GBDT
+		m, err = TrainGBDT(ctx, train, nil, cfg)
 		if err == nil {
 			onnx, err = m.ONNX(opts.Kind, train.Features, train.FeatureVersion)
 			predict, hyper = m.Predict, cfg.Map()
 		}
 	case "logreg":
-		cfg := training.DefaultLogRegConfig()
-		var m *training.LogReg
-		m, err = training.TrainLogReg(ctx, train, cfg)
+		cfg := DefaultLogRegConfig()
+		var m *LogReg
+		m, err = TrainLogReg(ctx, train, cfg)
 		if err == nil {
 			onnx, err = m.ONNX(opts.Kind, train.Features, train.FeatureVersion)
 			predict, hyper = m.Predict, cfg.Map()
 		}
 	case "iforest":
-		cfg := training.DefaultIForestConfig()
+		cfg := DefaultIForestConfig()
 		cfg.Seed = opts.Seed
-		var m *training.IForest
-		m, err = training.TrainIForest(ctx, train, cfg)
+		var m *IForest
+		m, err = TrainIForest(ctx, train, cfg)
 		if err == nil {
 			onnx, err = m.ONNX(opts.Kind, train.Features, train.FeatureVersion)
 			predict, hyper = m.Score, cfg.Map()
@@ -158,8 +157,8 @@ func Train(ctx context.Context, w *datasets.Writer, h *History, opts TrainOption
 	elapsed := time.Since(start).Seconds()
 	scores := make([]float32, test.Rows)
 	predict(test.X, test.Rows, scores)
-	metrics := training.Evaluate(scores, test.Y)
-	base := training.Evaluate(training.RulesBaseline(test, RulesBaselineWeights), test.Y)
+	metrics := Evaluate(scores, test.Y)
+	base := Evaluate(RulesBaseline(test, RulesBaselineWeights), test.Y)
 	positives := 0
 	for _, y := range train.Y {
 		if y >= 0.5 {
@@ -207,7 +206,7 @@ func Train(ctx context.Context, w *datasets.Writer, h *History, opts TrainOption
 // onnxruntime and records the metrics in its card, so that Promote compares the candidate
 // with it on the same data. A current version with another feature list cannot be scored on
 // these rows: it is left alone, and Promote says the two are not comparable.
-func evaluateCurrent(reg *models.Registry, name, heldOut string, test training.Dataset) error {
+func evaluateCurrent(reg *models.Registry, name, heldOut string, test Dataset) error {
 	cur, err := reg.Current(name)
 	if errors.Is(err, models.ErrNoCurrent) {
 		return nil
@@ -229,7 +228,7 @@ func evaluateCurrent(reg *models.Registry, name, heldOut string, test training.D
 	if err != nil {
 		return fmt.Errorf("evaluate current %s@%s: %w", name, cur, err)
 	}
-	return reg.RecordEvaluation(name, cur, heldOut, training.Evaluate(scores, test.Y).Map())
+	return reg.RecordEvaluation(name, cur, heldOut, Evaluate(scores, test.Y).Map())
 }
 
 // ScoreRows runs a model on row-major rows through onnxruntime.
@@ -248,7 +247,7 @@ func ScoreRows(m *models.Model, x []float32, rows int) ([]float32, error) {
 
 // heldOutID names the held-out data: the same rows at the same time give the same id, so
 // two cards with equal ids were measured on the same data.
-func heldOutID(test training.Dataset, at time.Time) string {
+func heldOutID(test Dataset, at time.Time) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s|%d|%d|", at.UTC().Format(time.RFC3339Nano), test.Rows, test.Cols)
 	for _, y := range test.Y {

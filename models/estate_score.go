@@ -1,4 +1,4 @@
-package engine
+package models
 
 import (
 	"context"
@@ -7,10 +7,11 @@ import (
 	"sort"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+
 	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/datasets"
 	"github.com/riskmap/riskmap/features"
-	"github.com/riskmap/riskmap/models"
 )
 
 // ScoreOptions choose the models and the time.
@@ -29,14 +30,14 @@ type ScoreOptions struct {
 type Scored struct {
 	AsOf        time.Time
 	Scores      []riskmap.Score
-	RiskCard    models.Card
-	AnomalyCard *models.Card
+	RiskCard    Card
+	AnomalyCard *Card
 	// Explained is set when ScoreOptions.Explain named an asset of the inventory.
-	Explained *Explanation
+	Explained *AssetExplanation
 }
 
-// Explanation is one asset's feature row and each feature's contribution to its risk.
-type Explanation struct {
+// AssetExplanation is one asset's feature row and each feature's contribution to its risk.
+type AssetExplanation struct {
 	AssetID       string
 	Method        string
 	Row           []float32
@@ -59,19 +60,19 @@ func Score(ctx context.Context, s *datasets.Store, opts ScoreOptions) (*Scored, 
 		opts.AsOf = time.Now().UTC()
 	}
 	if opts.Risk == "" {
-		opts.Risk = models.KindRisk
+		opts.Risk = KindRisk
 	}
 	if opts.Anomaly == "" {
-		opts.Anomaly = models.KindAnomaly
+		opts.Anomaly = KindAnomaly
 	}
 	if opts.Reasons == 0 {
 		opts.Reasons = 3
 	}
-	if err := models.InitRuntime(); err != nil {
+	if err := InitRuntime(); err != nil {
 		return nil, err
 	}
 	names := features.Names()
-	reg := models.OpenRegistry(s.Dir)
+	reg := OpenRegistry(s.Dir)
 	name, version := splitModel(opts.Risk)
 	risk, riskCard, err := reg.Get(name, version)
 	if err != nil {
@@ -80,27 +81,27 @@ func Score(ctx context.Context, s *datasets.Store, opts ScoreOptions) (*Scored, 
 	if err := risk.CheckFeatures(names, features.Version); err != nil {
 		return nil, fmt.Errorf("risk model %s@%s: %w", riskCard.Name, riskCard.Version, err)
 	}
-	sopts := models.ScorerOptions{BatchRows: opts.BatchRows}
-	riskScorer, err := models.NewScorer(risk, sopts)
+	sopts := ScorerOptions{BatchRows: opts.BatchRows}
+	riskScorer, err := NewScorer(risk, sopts)
 	if err != nil {
 		return nil, err
 	}
 	defer riskScorer.Close()
-	explainer, _ := models.NewExplainer(risk, riskScorer) // no explanation is better than no score
+	explainer, _ := NewExplainer(risk, riskScorer) // no explanation is better than no score
 	out := &Scored{AsOf: opts.AsOf, RiskCard: riskCard}
-	var anomalyScorer *models.Scorer
+	var anomalyScorer *Scorer
 	if opts.Anomaly != "-" {
 		an, ver := splitModel(opts.Anomaly)
 		am, ac, err := reg.Get(an, ver)
 		switch {
-		case errors.Is(err, models.ErrNotFound), errors.Is(err, models.ErrNoCurrent):
+		case errors.Is(err, ErrNotFound), errors.Is(err, ErrNoCurrent):
 		case err != nil:
 			return nil, err
 		default:
 			if err := am.CheckFeatures(names, features.Version); err != nil {
 				return nil, fmt.Errorf("anomaly model %s@%s: %w", ac.Name, ac.Version, err)
 			}
-			if anomalyScorer, err = models.NewScorer(am, sopts); err != nil {
+			if anomalyScorer, err = NewScorer(am, sopts); err != nil {
 				return nil, err
 			}
 			defer anomalyScorer.Close()
@@ -109,8 +110,8 @@ func Score(ctx context.Context, s *datasets.Store, opts ScoreOptions) (*Scored, 
 	}
 	cols := len(names)
 	var x, riskOut, anomalyOut, ref []float32
-	_, err = features.Build(ctx, s, features.BuildOptions{AsOf: opts.AsOf, BatchRows: opts.BatchRows}, func(rec arrowRecord) error {
-		ids, n, err := rowMajor(rec, names, &x)
+	_, err = features.Build(ctx, s, features.BuildOptions{AsOf: opts.AsOf, BatchRows: opts.BatchRows}, func(rec arrow.RecordBatch) error {
+		ids, n, err := features.RowMajor(rec, names, &x)
 		if err != nil {
 			return err
 		}
@@ -146,9 +147,9 @@ func Score(ctx context.Context, s *datasets.Store, opts ScoreOptions) (*Scored, 
 				if err != nil {
 					return err
 				}
-				sc.Reasons = models.TopReasons(names, row, e.Contributions, opts.Reasons)
+				sc.Reasons = TopReasons(names, row, e.Contributions, opts.Reasons)
 				if id == opts.Explain {
-					out.Explained = &Explanation{AssetID: id, Method: e.Method, Row: append([]float32(nil), row...), Contributions: append([]float32(nil), e.Contributions...)}
+					out.Explained = &AssetExplanation{AssetID: id, Method: e.Method, Row: append([]float32(nil), row...), Contributions: append([]float32(nil), e.Contributions...)}
 				}
 			}
 			out.Scores = append(out.Scores, sc)
@@ -178,7 +179,7 @@ func WriteScores(w *datasets.Writer, scored *Scored) error {
 	rec := datasets.ScoresRecord(w.Store().Allocator(), scored.Scores)
 	defer rec.Release()
 	id := fmt.Sprintf("%s-%s-%s", asOf.UTC().Format("20060102T150405Z"), scored.RiskCard.Name, scored.RiskCard.Version)
-	return w.WriteTable(datasets.TableScores, dayPartition(asOf), id, rec)
+	return w.WriteTable(datasets.TableScores, datasets.DayPartition(asOf), id, rec)
 }
 
 func splitModel(s string) (string, string) {

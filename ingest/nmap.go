@@ -1,4 +1,4 @@
-package engine
+package ingest
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"os"
 	"sort"
 	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/datasets"
@@ -170,7 +172,7 @@ func (in *Ingester) Record(ctx context.Context, s riskmap.Scan, hosts []riskmap.
 
 func (in *Ingester) writeScan(ctx context.Context, s riskmap.Scan, hosts []riskmap.Host, obs []riskmap.Observation, found []riskmap.Finding, changes []riskmap.Diff) error {
 	mem := in.W.Store().Allocator()
-	part := dayPartition(s.Started)
+	part := datasets.DayPartition(s.Started)
 	if len(hosts) > 0 {
 		rec := datasets.HostsRecord(mem, hosts)
 		err := in.W.WriteTable(datasets.TableHosts, part, s.ID, rec)
@@ -209,13 +211,6 @@ func (in *Ingester) writeScan(ctx context.Context, s riskmap.Scan, hosts []riskm
 	rec := datasets.ScansRecord(mem, []riskmap.Scan{s})
 	defer rec.Release()
 	return in.W.WriteTable(datasets.TableScans, part, s.ID, rec)
-}
-
-func dayPartition(t time.Time) string {
-	if t.IsZero() {
-		return "day=unknown"
-	}
-	return "day=" + t.UTC().Format("2006-01-02")
 }
 
 // Recover finishes ingests that a crash interrupted: every raw nmap file without a scans row
@@ -261,7 +256,7 @@ func (in *Ingester) assetIndex(ctx context.Context) (*assetIndex, error) {
 		return in.assets, nil
 	}
 	idx := &assetIndex{byIP: map[time.Time]map[string]*riskmap.Asset{}}
-	err := in.W.Store().Scan(ctx, datasets.TableAssets, datasets.ScanOptions{}, func(_ datasets.File, rec arrowRecord) error {
+	err := in.W.Store().Scan(ctx, datasets.TableAssets, datasets.ScanOptions{}, func(_ datasets.File, rec arrow.RecordBatch) error {
 		assets, err := datasets.DecodeAssets(rec)
 		if err != nil {
 			return err

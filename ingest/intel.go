@@ -1,4 +1,4 @@
-package engine
+package ingest
 
 import (
 	"bytes"
@@ -7,10 +7,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sort"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/riskmap/riskmap/datasets"
 	"github.com/riskmap/riskmap/features/intel"
@@ -41,24 +39,15 @@ func ImportKEV(ctx context.Context, w *datasets.Writer, name string, data []byte
 		res.Already = have
 		return res, err
 	}
-	b := array.NewRecordBuilder(w.Store().Allocator(), datasets.KEVSchema)
-	defer b.Release()
-	for _, e := range k.Entries {
-		b.Field(0).(*array.StringBuilder).Append(e.CVE)
-		b.Field(1).(*array.StringBuilder).Append(e.VendorProject)
-		b.Field(2).(*array.StringBuilder).Append(e.Product)
-		b.Field(3).(*array.StringBuilder).Append(e.Name)
-		appendTime(b.Field(4).(*array.TimestampBuilder), e.DateAdded)
-		appendTime(b.Field(5).(*array.TimestampBuilder), e.DueDate)
-		b.Field(6).(*array.StringBuilder).Append(e.Ransomware)
-		lb := b.Field(7).(*array.ListBuilder)
-		lb.Append(true)
-		for _, c := range e.CWEs {
-			lb.ValueBuilder().(*array.StringBuilder).Append(c)
+	rows := make([]datasets.KEVRow, len(k.Entries))
+	for i, e := range k.Entries {
+		rows[i] = datasets.KEVRow{
+			CVE: e.CVE, VendorProject: e.VendorProject, Product: e.Product, Name: e.Name,
+			DateAdded: e.DateAdded, DueDate: e.DueDate, Ransomware: e.Ransomware, CWEs: e.CWEs,
+			CatalogVersion: k.Version,
 		}
-		b.Field(8).(*array.StringBuilder).Append(k.Version)
 	}
-	rec := b.NewRecordBatch()
+	rec := datasets.KEVRecord(w.Store().Allocator(), rows)
 	defer rec.Release()
 	return res, w.WriteTable(datasets.TableKEV, "", id, rec)
 }
@@ -86,17 +75,12 @@ func ImportEPSS(ctx context.Context, w *datasets.Writer, name string, data []byt
 		cves = append(cves, c)
 	}
 	sort.Strings(cves)
-	b := array.NewRecordBuilder(w.Store().Allocator(), datasets.EPSSSchema)
-	defer b.Release()
-	for _, c := range cves {
-		s := e.Scores[c]
-		b.Field(0).(*array.StringBuilder).Append(c)
-		b.Field(1).(*array.Float64Builder).Append(s.EPSS)
-		b.Field(2).(*array.Float64Builder).Append(s.Percentile)
-		b.Field(3).(*array.StringBuilder).Append(e.ModelVersion)
-		appendTime(b.Field(4).(*array.TimestampBuilder), e.ScoreDate)
+	rows := make([]datasets.EPSSRow, len(cves))
+	for i, c := range cves {
+		sc := e.Scores[c]
+		rows[i] = datasets.EPSSRow{CVE: c, EPSS: sc.EPSS, Percentile: sc.Percentile, ModelVersion: e.ModelVersion, ScoreDate: e.ScoreDate}
 	}
-	rec := b.NewRecordBatch()
+	rec := datasets.EPSSRecord(w.Store().Allocator(), rows)
 	defer rec.Release()
 	return res, w.WriteTable(datasets.TableEPSS, part, id, rec)
 }
@@ -107,24 +91,15 @@ func LoadKEV(ctx context.Context, s *datasets.Store) (*intel.KEV, error) {
 	byCVE := map[string]intel.KEVEntry{}
 	version := ""
 	err := s.Scan(ctx, datasets.TableKEV, datasets.ScanOptions{}, func(f datasets.File, rec arrow.RecordBatch) error {
-		cve, ok1 := rec.Column(0).(*array.String)
-		vp, ok2 := rec.Column(1).(*array.String)
-		prod, ok3 := rec.Column(2).(*array.String)
-		name, ok4 := rec.Column(3).(*array.String)
-		added, ok5 := rec.Column(4).(*array.Timestamp)
-		ver, ok6 := rec.Column(8).(*array.String)
-		if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) {
-			return fmt.Errorf("%s: not the kev schema", f.Path)
+		rows, err := datasets.DecodeKEV(rec)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.Path, err)
 		}
-		for i := 0; i < int(rec.NumRows()); i++ {
-			e := intel.KEVEntry{CVE: cve.Value(i), VendorProject: vp.Value(i), Product: prod.Value(i), Name: name.Value(i)}
-			if !added.IsNull(i) {
-				e.DateAdded = added.Value(i).ToTime(arrow.Microsecond).UTC()
+		for _, r := range rows {
+			if r.CatalogVersion >= version {
+				version = r.CatalogVersion
 			}
-			if ver.Value(i) >= version {
-				version = ver.Value(i)
-			}
-			byCVE[e.CVE] = e
+			byCVE[r.CVE] = intel.KEVEntry{CVE: r.CVE, VendorProject: r.VendorProject, Product: r.Product, Name: r.Name, DateAdded: r.DateAdded}
 		}
 		return nil
 	})
@@ -149,28 +124,17 @@ func LoadEPSS(ctx context.Context, s *datasets.Store) (*intel.EPSS, error) {
 	e := &intel.EPSS{Scores: map[string]intel.EPSSScore{}}
 	err = s.Scan(ctx, datasets.TableEPSS, datasets.ScanOptions{Filter: func(f datasets.File) bool { return f.Partition == latest }},
 		func(f datasets.File, rec arrow.RecordBatch) error {
-			cve, ok1 := rec.Column(0).(*array.String)
-			p, ok2 := rec.Column(1).(*array.Float64)
-			pct, ok3 := rec.Column(2).(*array.Float64)
-			mv, ok4 := rec.Column(3).(*array.String)
-			if !(ok1 && ok2 && ok3 && ok4) {
-				return fmt.Errorf("%s: not the epss schema", f.Path)
+			rows, err := datasets.DecodeEPSS(rec)
+			if err != nil {
+				return fmt.Errorf("%s: %w", f.Path, err)
 			}
-			for i := 0; i < int(rec.NumRows()); i++ {
-				e.Scores[cve.Value(i)] = intel.EPSSScore{EPSS: p.Value(i), Percentile: pct.Value(i)}
-				e.ModelVersion = mv.Value(i)
+			for _, r := range rows {
+				e.Scores[r.CVE] = intel.EPSSScore{EPSS: r.EPSS, Percentile: r.Percentile}
+				e.ModelVersion = r.ModelVersion
 			}
 			return nil
 		})
 	return e, err
-}
-
-func appendTime(b *array.TimestampBuilder, t time.Time) {
-	if t.IsZero() {
-		b.AppendNull()
-		return
-	}
-	b.Append(arrow.Timestamp(t.UnixMicro()))
 }
 
 func contentID(data []byte) string {

@@ -1,4 +1,4 @@
-package engine
+package training
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"github.com/riskmap/riskmap/datasets"
 	"github.com/riskmap/riskmap/features"
 	"github.com/riskmap/riskmap/models"
-	"github.com/riskmap/riskmap/training"
 )
 
 // ImportResult is what `riskmap models import` did.
@@ -45,13 +44,13 @@ func ImportModel(ctx context.Context, w *datasets.Writer, onnx []byte, name, kin
 		if err != nil {
 			return ImportResult{}, err
 		}
-		_, test := training.TimeSplit(h.Data, pts[len(pts)-2])
+		_, test := TimeSplit(h.Data, pts[len(pts)-2])
 		scores, err := ScoreRows(m, test.X, test.Rows)
 		if err != nil {
 			return ImportResult{}, fmt.Errorf("evaluate imported model: %w", err)
 		}
-		card.Metrics = training.Evaluate(scores, test.Y).Map()
-		card.Baseline = training.Evaluate(training.RulesBaseline(test, RulesBaselineWeights), test.Y).Map()
+		card.Metrics = Evaluate(scores, test.Y).Map()
+		card.Baseline = Evaluate(RulesBaseline(test, RulesBaselineWeights), test.Y).Map()
 		card.HeldOut = heldOutID(test, pts[len(pts)-2])
 		card.Rows = test.Rows
 	} else {

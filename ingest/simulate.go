@@ -1,4 +1,4 @@
-package engine
+package ingest
 
 import (
 	"bytes"
@@ -72,5 +72,5 @@ func SimulateEpoch(ctx context.Context, in *Ingester, e *estate.Estate) error {
 	if _, err := in.Record(ctx, scan, hosts, obs); err != nil {
 		return err
 	}
-	return WriteCycle(in.W, CycleMetrics{ID: id, Started: at, Finished: scanAt.Add(30 * time.Minute), HostsDeep: len(hosts), Notes: "simulated epoch"})
+	return datasets.WriteCycle(in.W, datasets.Cycle{ID: id, Started: at, Finished: scanAt.Add(30 * time.Minute), HostsDeep: len(hosts), Notes: "simulated epoch"})
 }

@@ -1,4 +1,4 @@
-package engine
+package models
 
 import (
 	"context"
@@ -13,7 +13,6 @@ import (
 
 	"github.com/riskmap/riskmap/datasets"
 	"github.com/riskmap/riskmap/features"
-	"github.com/riskmap/riskmap/models"
 )
 
 // ScoredRowsSchema is what ScoreFeatureTable writes: one score per feature row.
@@ -27,15 +26,15 @@ var ScoredRowsSchema = arrow.NewSchema([]arrow.Field{
 // (one reused onnxruntime session, large batches) and writes asset_id, as_of, score as
 // Parquet to w: the batch path from Parquet to Parquet, whose memory is one batch whatever
 // the table's size. It returns the rows scored.
-func ScoreFeatureTable(ctx context.Context, s *datasets.Store, m *models.Model, opts models.ScorerOptions, w io.Writer) (int, error) {
+func ScoreFeatureTable(ctx context.Context, s *datasets.Store, m *Model, opts ScorerOptions, w io.Writer) (int, error) {
 	names := features.Names()
 	if err := m.CheckFeatures(names, features.Version); err != nil {
 		return 0, err
 	}
-	if err := models.InitRuntime(); err != nil {
+	if err := InitRuntime(); err != nil {
 		return 0, err
 	}
-	sc, err := models.NewScorer(m, opts)
+	sc, err := NewScorer(m, opts)
 	if err != nil {
 		return 0, err
 	}
@@ -53,7 +52,7 @@ func ScoreFeatureTable(ctx context.Context, s *datasets.Store, m *models.Model, 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		_, n, err := rowMajor(rec, names, &x)
+		_, n, err := features.RowMajor(rec, names, &x)
 		if err != nil {
 			return fmt.Errorf("%s: %w", f.Path, err)
 		}
@@ -64,7 +63,11 @@ func ScoreFeatureTable(ctx context.Context, s *datasets.Store, m *models.Model, 
 		b := array.NewRecordBuilder(mem, ScoredRowsSchema)
 		defer b.Release()
 		b.Field(2).(*array.Float32Builder).AppendValues(out, nil)
-		cols := []arrow.Array{rec.Column(0), rec.Column(1), b.Field(2).NewArray()}
+		id, asOf := rec.Schema().FieldIndices("asset_id"), rec.Schema().FieldIndices("as_of")
+		if len(id) != 1 || len(asOf) != 1 {
+			return fmt.Errorf("%s: want one asset_id and one as_of column", f.Path)
+		}
+		cols := []arrow.Array{rec.Column(id[0]), rec.Column(asOf[0]), b.Field(2).NewArray()}
 		defer cols[2].Release()
 		outRec := array.NewRecordBatch(ScoredRowsSchema, cols, int64(n))
 		defer outRec.Release()

@@ -1,4 +1,4 @@
-package engine
+package demo
 
 import (
 	"bytes"
@@ -16,7 +16,10 @@ import (
 	"github.com/riskmap/riskmap/datasets/estate"
 	"github.com/riskmap/riskmap/datasets/lab"
 	"github.com/riskmap/riskmap/datasets/lab/netns"
+	"github.com/riskmap/riskmap/engine"
+	"github.com/riskmap/riskmap/report"
 	"github.com/riskmap/riskmap/scanner"
+	"github.com/riskmap/riskmap/training"
 )
 
 // DemoOptions configure the main job on the embedded default: a lab estate on loopback.
@@ -28,18 +31,18 @@ type DemoOptions struct {
 	Budget int    // probes per cycle (default: a quarter of a top-1000 sweep of the estate)
 	Log    *slog.Logger
 	// Observe is told what each cycle did.
-	Observe func(*CycleReport)
+	Observe func(*engine.CycleReport)
 }
 
 // DemoSummary is what the demo shows at the end.
 type DemoSummary struct {
 	Dir       string
 	Hosts     int
-	Cycles    []CycleMetrics
+	Cycles    []datasets.Cycle
 	TopRisks  []riskmap.Score
 	Changes   []riskmap.Diff
-	Alerts    []Alert
-	Retrained []TrainResult
+	Alerts    []riskmap.Alert
+	Retrained []training.TrainResult
 	Probes    int64 // riskmap's probes over the whole run
 	Sweeps    []SweepEstimate
 	Serious   int // serious exposures in the lab's ground truth at the last epoch
@@ -101,9 +104,9 @@ func Demo(ctx context.Context, opts DemoOptions) (*DemoSummary, error) {
 	defer lb.Close()
 
 	invDir := filepath.Join(opts.Dir, "inventory")
-	cfg := DefaultConfig()
+	cfg := engine.DefaultConfig()
 	cfg.Scope.Allow = []string{"127.0.0.0/8"}
-	cfg.Inventory = []InventorySource{{Provider: "aws", Paths: []string{invDir}}}
+	cfg.Inventory = []engine.InventorySource{{Provider: "aws", Paths: []string{invDir}}}
 	cfg.Schedule.RetrainEvery = opts.Cycles
 	svc, err := scanner.LoadServices(scanner.DefaultServicesPath)
 	if err != nil {
@@ -115,11 +118,11 @@ func Demo(ctx context.Context, opts DemoOptions) (*DemoSummary, error) {
 	}
 	cfg.Planner.Budget = opts.Budget
 	cfg.Planner.MinRescan = nil
-	cfg.Runner = LabRunner(cfg.Runner)
-	if err := WriteConfig(opts.Dir, cfg); err != nil {
+	cfg.Runner = scanner.LabRunner(cfg.Runner)
+	if err := engine.WriteConfig(opts.Dir, cfg); err != nil {
 		return nil, err
 	}
-	loop := &Loop{W: w, Config: cfg, Log: opts.Log, Observe: opts.Observe}
+	loop := &engine.Loop{W: w, Config: cfg, Log: opts.Log, Observe: opts.Observe}
 	sum := &DemoSummary{Dir: opts.Dir, Hosts: len(e.Instances)}
 	for c := 0; c < opts.Cycles; c++ {
 		if c > 0 {
@@ -148,16 +151,16 @@ func Demo(ctx context.Context, opts DemoOptions) (*DemoSummary, error) {
 	if err := sum.compare(ctx, s, e, svc); err != nil {
 		return nil, err
 	}
-	cmp := Comparison{Serious: sum.Serious, Note: "riskmap's row is measured: real nmap scans of the lab over every cycle. The sweep rows are estimated: the probes a sweep of every host each cycle would send, and the serious exposures on ports its list includes (the most it could find). make bench runs the sweeps for real."}
-	cmp.Rows = append(cmp.Rows, ComparisonPoint{Method: "riskmap (plan and scan)", Probes: float64(sum.Probes), Found: sum.Found, Coverage: share(sum.Found, sum.Serious), Measured: true})
+	cmp := report.Comparison{Serious: sum.Serious, Note: "riskmap's row is measured: real nmap scans of the lab over every cycle. The sweep rows are estimated: the probes a sweep of every host each cycle would send, and the serious exposures on ports its list includes (the most it could find). make bench runs the sweeps for real."}
+	cmp.Rows = append(cmp.Rows, report.ComparisonPoint{Method: "riskmap (plan and scan)", Probes: float64(sum.Probes), Found: sum.Found, Coverage: share(sum.Found, sum.Serious), Measured: true})
 	for _, sw := range sum.Sweeps {
-		cmp.Rows = append(cmp.Rows, ComparisonPoint{Method: sw.Name, Probes: float64(sw.Probes), Found: sw.Covered, Coverage: share(sw.Covered, sum.Serious)})
+		cmp.Rows = append(cmp.Rows, report.ComparisonPoint{Method: sw.Name, Probes: float64(sw.Probes), Found: sw.Covered, Coverage: share(sw.Covered, sum.Serious)})
 	}
-	if err := writeJSON(filepath.Join(opts.Dir, ComparisonFile), cmp); err != nil {
+	if err := writeJSON(filepath.Join(opts.Dir, report.ComparisonFile), cmp); err != nil {
 		return nil, err
 	}
 	sum.Report = filepath.Join(opts.Dir, "report.html")
-	if err := WriteReport(ctx, s, sum.Report); err != nil {
+	if err := report.WriteReport(ctx, s, sum.Report); err != nil {
 		return nil, err
 	}
 	sum.Elapsed = time.Since(began)
@@ -190,16 +193,14 @@ func WriteInventory(dir string, e *estate.Estate) error {
 // sweeps of the same estate would have cost and covered.
 func (sum *DemoSummary) compare(ctx context.Context, s *datasets.Store, e *estate.Estate, svc *scanner.Services) error {
 	seen := map[string]bool{}
-	err := s.Scan(ctx, datasets.TableObservations, datasets.ScanOptions{Columns: []string{"ip", "port", "proto", "state"}}, func(_ datasets.File, rec arrowRecord) error {
-		for i := 0; i < int(rec.NumRows()); i++ {
-			if strAt(rec.Column(3), i) == "open" {
-				seen[fmt.Sprintf("%s|%d", strAt(rec.Column(0), i), int64At(rec.Column(1), i))] = true
-			}
-		}
-		return nil
-	})
+	obs, err := datasets.ReadAll(ctx, s, datasets.TableObservations, nil, datasets.DecodeObservations)
 	if err != nil {
 		return err
+	}
+	for _, o := range obs {
+		if o.State == "open" {
+			seen[fmt.Sprintf("%s|%d", o.IP, o.Port)] = true
+		}
 	}
 	var serious []estate.Exposure
 	for _, x := range e.Truth() {
@@ -275,14 +276,4 @@ func writeJSON(path string, v any) error {
 		return err
 	}
 	return os.WriteFile(path, b, 0o644)
-}
-
-// LabRunner tunes the runner for a lab on loopback: the default rate (300 packets/s, for
-// real networks and their rate limits) would make a 200-host lab take many minutes, while
-// loopback carries tens of thousands of packets a second without loss.
-func LabRunner(r scanner.RunnerConfig) scanner.RunnerConfig {
-	r.Rate = scanner.RateConfig{Initial: 20000, Min: 1000, Max: 50000, Step: 5000, Decrease: 0.5, NoResponseShare: r.Rate.NoResponseShare}
-	r.Parallel = 4
-	r.HostTimeout = 2 * time.Minute
-	return r
 }

@@ -1,32 +1,18 @@
-package engine_test
+package training_test
 
 import (
 	"context"
-	"os"
 	"testing"
 
 	"github.com/riskmap/riskmap/datasets"
 	"github.com/riskmap/riskmap/datasets/estate"
-	"github.com/riskmap/riskmap/datasets/lab/netns"
-	"github.com/riskmap/riskmap/engine"
+	"github.com/riskmap/riskmap/ingest"
 	"github.com/riskmap/riskmap/models"
+	"github.com/riskmap/riskmap/training"
 )
 
 // TestMain runs the package's tests inside a private network namespace (the loop tests scan
 // a lab on loopback) with the onnxruntime library loaded.
-func TestMain(m *testing.M) { os.Exit(netns.Main(withRuntime{m})) }
-
-type withRuntime struct{ m *testing.M }
-
-func (w withRuntime) Run() int {
-	if err := models.InitRuntime(); err != nil {
-		// Scoring tests need the onnxruntime library: `make test` runs setup first.
-		println("onnxruntime:", err.Error(), "(run `make setup` or set ONNXRUNTIME_SHARED_LIBRARY_PATH)")
-		return 1
-	}
-	return w.m.Run()
-}
-
 func simulated(t *testing.T, hosts, epochs int) (*datasets.Writer, *estate.Estate) {
 	t.Helper()
 	s, err := datasets.Open(t.TempDir(), nil)
@@ -40,7 +26,7 @@ func simulated(t *testing.T, hosts, epochs int) (*datasets.Writer, *estate.Estat
 	t.Cleanup(func() { w.Close() })
 	cfg := estate.DefaultConfig()
 	cfg.Hosts = hosts
-	e, err := engine.Simulate(context.Background(), w, cfg, epochs)
+	e, err := ingest.Simulate(context.Background(), w, cfg, epochs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,15 +38,15 @@ func simulated(t *testing.T, hosts, epochs int) (*datasets.Writer, *estate.Estat
 func TestTrainBeatsRulesBaseline(t *testing.T) {
 	ctx := context.Background()
 	w, _ := simulated(t, 300, 6)
-	pts, err := engine.Points(ctx, w.Store())
+	pts, err := training.Points(ctx, w.Store())
 	if err != nil || len(pts) != 6 {
 		t.Fatalf("points = %v, %v; want 6", pts, err)
 	}
-	h, err := engine.BuildHistory(ctx, w.Store(), pts)
+	h, err := training.BuildHistory(ctx, w.Store(), pts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := engine.Train(ctx, w, h, engine.TrainOptions{Kind: models.KindRisk, Seed: 1, Promote: true})
+	res, err := training.Train(ctx, w, h, training.TrainOptions{Kind: models.KindRisk, Seed: 1, Promote: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +62,7 @@ func TestTrainBeatsRulesBaseline(t *testing.T) {
 		t.Errorf("GBDT held-out ROC-AUC %.3f < 0.7", c.Metrics["roc_auc"])
 	}
 	// The same data and seed give a model that is not better: it is not promoted.
-	again, err := engine.Train(ctx, w, h, engine.TrainOptions{Kind: models.KindRisk, Seed: 1, Promote: true})
+	again, err := training.Train(ctx, w, h, training.TrainOptions{Kind: models.KindRisk, Seed: 1, Promote: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +70,7 @@ func TestTrainBeatsRulesBaseline(t *testing.T) {
 		t.Fatalf("an identical model was promoted: %s", again.Why)
 	}
 	// Scores come out for every asset of the latest snapshot, with reasons.
-	scored, err := engine.Score(ctx, w.Store(), engine.ScoreOptions{AsOf: pts[len(pts)-1].Add(2 * 3600e9), Anomaly: "-"})
+	scored, err := models.Score(ctx, w.Store(), models.ScoreOptions{AsOf: pts[len(pts)-1].Add(2 * 3600e9), Anomaly: "-"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package engine
+package ingest
 
 import (
 	"context"
@@ -86,7 +86,7 @@ func (in *Ingester) Inventory(ctx context.Context, provider string, inputs []Inv
 	}
 	rec := datasets.AssetsRecord(in.W.Store().Allocator(), assets)
 	defer rec.Release()
-	if err := in.W.WriteTable(datasets.TableAssets, dayPartition(im.SnapshotTime), snap.SnapshotID, rec); err != nil {
+	if err := in.W.WriteTable(datasets.TableAssets, datasets.DayPartition(im.SnapshotTime), snap.SnapshotID, rec); err != nil {
 		return snap, err
 	}
 	in.assets = nil // the IP index must see the new snapshot

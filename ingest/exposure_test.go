@@ -1,4 +1,4 @@
-package engine_test
+package ingest_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 
 	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/datasets"
-	"github.com/riskmap/riskmap/engine"
+	"github.com/riskmap/riskmap/ingest"
 )
 
 // TestSecurityGroupValidationAtIngest checks both directions of the seed's security-group
@@ -19,15 +19,15 @@ func TestSecurityGroupValidationAtIngest(t *testing.T) {
 	s, _ := datasets.Open(t.TempDir(), nil)
 	w, _ := s.Writer()
 	defer w.Close()
-	in := engine.NewIngester(w)
+	in := ingest.NewIngester(w)
 	t0 := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
 	in.Now = func() time.Time { return t0 }
 	csv := "asset_id,provider,account,region,network,subnet,kind,state,image,group,private_ips,public_ips,dns_names,tags,launched_at,os_family,security_groups,exposed\n" +
 		"web-1,csv,acct,eu,vpc-1,sub-1,vm,running,img,,127.0.0.2,203.0.113.7,,env=prod,2026-01-01T00:00:00Z,linux,sg-web,tcp:80:0.0.0.0/0;tcp:8443:0.0.0.0/0\n"
-	if _, err := in.Inventory(ctx, "csv", []engine.InventoryInput{{Name: "assets.csv", Data: []byte(csv)}}); err != nil {
+	if _, err := in.Inventory(ctx, "csv", []ingest.InventoryInput{{Name: "assets.csv", Data: []byte(csv)}}); err != nil {
 		t.Fatal(err)
 	}
-	var last *engine.Ingested
+	var last *ingest.Ingested
 	for i := 0; i < 2; i++ {
 		at := t0.Add(time.Duration(i+1) * time.Hour)
 		obs := []riskmap.Observation{

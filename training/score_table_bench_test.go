@@ -1,4 +1,4 @@
-package engine_test
+package training_test
 
 import (
 	"bufio"
@@ -19,7 +19,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/riskmap/riskmap/datasets"
-	"github.com/riskmap/riskmap/engine"
 	"github.com/riskmap/riskmap/features"
 	"github.com/riskmap/riskmap/models"
 	"github.com/riskmap/riskmap/training"
@@ -123,7 +122,7 @@ func BenchmarkScoreParquet(b *testing.B) {
 			b.Fatal(err)
 		}
 		t0 := time.Now()
-		n, err := engine.ScoreFeatureTable(context.Background(), s, m, models.ScorerOptions{BatchRows: 65536}, out)
+		n, err := models.ScoreFeatureTable(context.Background(), s, m, models.ScorerOptions{BatchRows: 65536}, out)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -213,4 +212,11 @@ func writeWhole(b *testing.B, path string, x []float32, rows, cols int) {
 	if err := n.close(); err != nil {
 		b.Fatal(err)
 	}
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
 }
