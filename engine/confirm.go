@@ -37,6 +37,12 @@ func (l *Loop) confirm(ctx context.Context, found []riskmap.Finding, scope scann
 	}
 	// One plan item per asset (the plan's rule), holding every port to re-check.
 	plan := &scanner.Plan{CreatedAt: l.now()}
+	netOf := map[string]string{} // the asset's network, which routes it to its segment's workers
+	if rep.Plan != nil {
+		for _, it := range rep.Plan.Items {
+			netOf[it.AssetID] = it.Network
+		}
+	}
 	items := map[string]int{}
 	portsOf := map[string][]int{}
 	for _, t := range order {
@@ -51,7 +57,7 @@ func (l *Loop) confirm(ctx context.Context, found []riskmap.Finding, scope scann
 		if _, ok := items[key]; !ok {
 			items[key] = len(plan.Items)
 			plan.Items = append(plan.Items, scanner.PlanItem{
-				AssetID: f.AssetID, IPs: []netip.Addr{t.ip}, Tier: riskmap.TierStandard,
+				AssetID: f.AssetID, IPs: []netip.Addr{t.ip}, Network: netOf[f.AssetID], Tier: riskmap.TierStandard,
 				Reasons: []string{"confirm new serious findings"},
 			})
 		}
@@ -70,7 +76,7 @@ func (l *Loop) confirm(ctx context.Context, found []riskmap.Finding, scope scann
 	}
 	plan.Budget = plan.Probes
 	again := map[string]bool{}
-	err := l.Runner.Run(ctx, plan, scope, func(r scanner.Result) error {
+	err := l.runScans(ctx, rep.Metrics.ID+"-confirm", plan, scope, rep, func(r scanner.Result) error {
 		if len(r.XML) == 0 {
 			return nil
 		}

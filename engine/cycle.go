@@ -267,13 +267,7 @@ func (l *Loop) Cycle(ctx context.Context) (*CycleReport, error) {
 
 func (l *Loop) scan(ctx context.Context, plan *scanner.Plan, scope scanner.Scope, rep *CycleReport) error {
 	rates := map[int]bool{}
-	run := l.Runner.Run
-	if l.Dispatcher != nil {
-		run = func(ctx context.Context, plan *scanner.Plan, scope scanner.Scope, sink func(scanner.Result) error) error {
-			return l.dispatch(ctx, plan, scope, sink, rep)
-		}
-	}
-	err := run(ctx, plan, scope, func(r scanner.Result) error {
+	err := l.runScans(ctx, rep.Metrics.ID, plan, scope, rep, func(r scanner.Result) error {
 		if r.Err != nil {
 			rep.ScanErrors = append(rep.ScanErrors, r.Err.Error())
 		}
