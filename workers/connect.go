@@ -21,10 +21,12 @@ type ConnConfig struct {
 	// worker's permissions let it subscribe to.
 	Segment string `yaml:"-" json:"-"`
 	Name    string `yaml:"-" json:"-"`
+	// ConnectWait is how long Connect retries the first connection (0: 10 seconds).
+	ConnectWait time.Duration `yaml:"connect_wait" json:"connect_wait"`
 }
 
-// Connect dials NATS, retrying the first connection for up to 10 seconds and reconnecting
-// for ever afterwards.
+// Connect dials NATS, retrying the first connection for ConnectWait and reconnecting for
+// ever afterwards.
 func Connect(c ConnConfig) (*nats.Conn, error) {
 	if c.URL == "" {
 		return nil, fmt.Errorf("nats url: empty")
@@ -49,7 +51,11 @@ func Connect(c ConnConfig) (*nats.Conn, error) {
 		opts = append(opts, nats.CustomInboxPrefix(InboxPrefix(c.Segment)))
 	}
 	var err error
-	for deadline := time.Now().Add(10 * time.Second); ; {
+	wait := c.ConnectWait
+	if wait <= 0 {
+		wait = 10 * time.Second
+	}
+	for deadline := time.Now().Add(wait); ; {
 		var nc *nats.Conn
 		if nc, err = nats.Connect(c.URL, opts...); err == nil {
 			return nc, nil
