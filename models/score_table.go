@@ -31,9 +31,6 @@ func ScoreFeatureTable(ctx context.Context, s *datasets.Store, m *Model, opts Sc
 	if err := m.CheckFeatures(names, features.Version); err != nil {
 		return 0, err
 	}
-	if err := InitRuntime(); err != nil {
-		return 0, err
-	}
 	sc, err := NewScorer(m, opts)
 	if err != nil {
 		return 0, err
