@@ -90,7 +90,16 @@ func (d *Dispatcher) Dispatch(ctx context.Context, cycle string, plan *scanner.P
 			delete(pending, id)
 		}
 	}
+	// Take what is already there first (results of jobs left from before, repeats): they are
+	// settled even when this cycle has nothing left to wait for.
+	if more, err := d.results.FetchNoWait(256); err != nil {
+		return rep, fmt.Errorf("fetch results: %w", err)
+	} else if err := d.handleResults(ctx, rep, pending, sink, more); err != nil {
+		d.finish(ctx, rep, pending)
+		return rep, err
+	}
 	deadline := d.cfg.Now().Add(d.cfg.Wait)
+	var nextSweep time.Time // sweep at once: advisories may have gone by while no one listened
 	for len(pending) > 0 {
 		if err := ctx.Err(); err != nil {
 			d.finish(ctx, rep, pending)
@@ -98,6 +107,12 @@ func (d *Dispatcher) Dispatch(ctx context.Context, cycle string, plan *scanner.P
 		}
 		if err := d.drainAdvisories(ctx); err != nil {
 			return rep, err
+		}
+		if now := d.cfg.Now(); now.After(nextSweep) {
+			if err := d.sweep(ctx); err != nil {
+				return rep, err
+			}
+			nextSweep = now.Add(d.cfg.Delivery.AckWait)
 		}
 		// Results before dead letters: a refusal publishes its Result first.
 		if err := d.collectResults(ctx, rep, pending, sink); err != nil {
@@ -230,6 +245,7 @@ func (d *Dispatcher) result(ctx context.Context, rep *Report, pending map[string
 	if _, err := d.jobs.Put(putCtx, res.JobID, state); err != nil {
 		return fmt.Errorf("kv %s key %s: %w", JobsBucket, res.JobID, err)
 	}
+	d.dropJob(putCtx, res)
 	if !mine {
 		rep.Foreign++
 		return nil
@@ -304,4 +320,25 @@ func (d *Dispatcher) store(ctx context.Context, segment string) (jetstream.Objec
 	}
 	d.stores[segment] = s
 	return s, nil
+}
+
+// dropJob removes an ingested job from its work queue, in case the worker's ack was lost (a
+// redelivery would only scan again for a result that is then dropped). Best effort: the
+// message is usually gone already.
+func (d *Dispatcher) dropJob(ctx context.Context, res *Result) {
+	if res.JobSeq == 0 {
+		return
+	}
+	if _, ok := d.segments[res.Segment]; !ok {
+		return
+	}
+	st, ok := d.streams[res.Segment]
+	if !ok {
+		var err error
+		if st, err = d.js.Stream(ctx, JobsStream(res.Segment)); err != nil {
+			return
+		}
+		d.streams[res.Segment] = st
+	}
+	_ = st.DeleteMsg(ctx, res.JobSeq)
 }

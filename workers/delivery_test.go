@@ -250,7 +250,9 @@ func TestDuplicateResultIngestedOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	published := make(chan struct{})
 	go func() {
+		defer close(published)
 		cons, err := js.Consumer(ctx, workers.JobsStream(segName(0)), workers.ConsumerName)
 		if err != nil {
 			t.Error(err)
@@ -295,6 +297,7 @@ func TestDuplicateResultIngestedOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The second Result may come after Dispatch returned: a second Dispatch drops it.
+	<-published
 	rep2, err := d.Dispatch(ctx, "dup-1", plan, v.scope(), col.sink)
 	if err != nil {
 		t.Fatal(err)
@@ -369,5 +372,57 @@ func TestMaxDeliverDeadLetter(t *testing.T) {
 	di, _ := dead.Info(ctx)
 	if di.State.Msgs != 1 {
 		t.Errorf("%d dead letters stored, want 1", di.State.Msgs)
+	}
+}
+
+// TestMaxDeliverWhileCoordinatorAway lets a job reach MaxDeliver while no coordinator listens
+// for the advisory: the next Dispatch finds it stuck in the work queue and dead-letters it.
+func TestMaxDeliverWhileCoordinatorAway(t *testing.T) {
+	v := newEnv(t, 1)
+	ctx := context.Background()
+	cfg := v.dispatchConfig()
+	cfg.Delivery.AckWait, cfg.Delivery.MaxDeliver = 200*time.Millisecond, 2
+	d, err := workers.NewDispatcher(ctx, v.nc, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := v.slowPlan(10)
+	jobs, _, _ := d.Jobs("away-1", plan, v.scope())
+	if _, err := d.Publish(ctx, jobs); err != nil {
+		t.Fatal(err)
+	}
+	d.Close() // no one listens for advisories now
+	js, _ := v.fakeWorker(t)
+	cons, err := js.Consumer(ctx, workers.JobsStream(segName(0)), workers.ConsumerName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	taken := 0
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+		msgs, err := cons.Fetch(1, jetstream.FetchMaxWait(300*time.Millisecond))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range msgs.Messages() {
+			taken++ // and stall
+		}
+		if info, err := cons.Info(ctx); err == nil && taken >= 2 && info.NumAckPending == 0 {
+			break
+		}
+	}
+	if taken != 2 {
+		t.Fatalf("the job was delivered %d times, want 2", taken)
+	}
+	d2, err := workers.NewDispatcher(ctx, v.nc, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d2.Close()
+	rep, err := d2.Dispatch(ctx, "away-1", plan, v.scope(), newCollector().sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sr := rep.Segments[segName(0)]; sr.Dead != 1 || sr.Queued != 0 {
+		t.Fatalf("dead %d queued %d: want the stuck job dead-lettered (%+v)", sr.Dead, sr.Queued, *sr)
 	}
 }

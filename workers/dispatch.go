@@ -84,6 +84,7 @@ type Dispatcher struct {
 	maxed    chan *nats.Msg
 	sub      *nats.Subscription
 	stores   map[string]jetstream.ObjectStore
+	streams  map[string]jetstream.Stream
 }
 
 // NewDispatcher sets the streams up (Setup) and subscribes to the delivery-limit advisories.
@@ -105,7 +106,7 @@ func NewDispatcher(ctx context.Context, nc *nats.Conn, cfg DispatchConfig) (*Dis
 		return nil, fmt.Errorf("dispatcher: %w", err)
 	}
 	d := &Dispatcher{cfg: cfg, js: js, nc: nc, segments: map[string]SegmentConfig{}, route: map[string]string{},
-		maxed: make(chan *nats.Msg, 1024), stores: map[string]jetstream.ObjectStore{}}
+		maxed: make(chan *nats.Msg, 1024), stores: map[string]jetstream.ObjectStore{}, streams: map[string]jetstream.Stream{}}
 	for _, s := range cfg.Segments {
 		d.segments[s.Name] = s
 		for _, n := range s.Networks {

@@ -31,11 +31,11 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg, xml jetstream.Ob
 	started := w.cfg.Now()
 	job, err := DecodeJob(msg.Data())
 	if err != nil {
-		w.refuse(ctx, msg, &Job{ID: "seq-" + fmt.Sprint(meta.Sequence.Stream), Segment: w.cfg.Segment}, meta.NumDelivered, started, err.Error())
+		w.refuse(ctx, msg, &Job{ID: "seq-" + fmt.Sprint(meta.Sequence.Stream), Segment: w.cfg.Segment}, meta, started, err.Error())
 		return
 	}
 	if why := w.check(job); why != "" {
-		w.refuse(ctx, msg, job, meta.NumDelivered, started, why)
+		w.refuse(ctx, msg, job, meta, started, why)
 		return
 	}
 	w.cfg.Logf("job %s: delivery %d, %d hosts", job.ID, meta.NumDelivered, hosts(job))
@@ -43,7 +43,7 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg, xml jetstream.Ob
 	objects, runErr := w.scan(ctx, job, xml)
 	stop()
 	res := Result{Version: Version, JobID: job.ID, Cycle: job.Cycle, Segment: job.Segment, Worker: w.cfg.ID,
-		Outcome: OutcomeDone, Objects: objects, Delivery: meta.NumDelivered, Started: started, Finished: w.cfg.Now()}
+		Outcome: OutcomeDone, Objects: objects, Delivery: meta.NumDelivered, JobSeq: meta.Sequence.Stream, Started: started, Finished: w.cfg.Now()}
 	if ctx.Err() != nil {
 		// Shutting down: leave the job to be redelivered at once.
 		_ = msg.Nak()
@@ -144,10 +144,11 @@ func (w *Worker) scan(ctx context.Context, job *Job, xml jetstream.ObjectStore) 
 
 // refuse records why a job will not run, as a Result and a DeadLetter, and terminates it so
 // that no other worker gets it either.
-func (w *Worker) refuse(ctx context.Context, msg jetstream.Msg, job *Job, delivery uint64, started time.Time, why string) {
+func (w *Worker) refuse(ctx context.Context, msg jetstream.Msg, job *Job, meta *jetstream.MsgMetadata, started time.Time, why string) {
 	w.refused.Add(1)
+	delivery := meta.NumDelivered
 	res := Result{Version: Version, JobID: job.ID, Cycle: job.Cycle, Segment: w.cfg.Segment, Worker: w.cfg.ID,
-		Outcome: OutcomeRefused, Reason: why, Delivery: delivery, Started: started, Finished: w.cfg.Now()}
+		Outcome: OutcomeRefused, Reason: why, Delivery: delivery, JobSeq: meta.Sequence.Stream, Started: started, Finished: w.cfg.Now()}
 	w.publish(ctx, ResultsSubject(w.cfg.Segment), job.ID+"/"+fmt.Sprint(delivery), res)
 	w.dead(ctx, job, delivery, "refused by worker "+w.cfg.ID+": "+why)
 	_ = msg.TermWithReason("refused")

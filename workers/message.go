@@ -59,15 +59,18 @@ type Object struct {
 
 // Result is what a worker publishes when it finishes with a job delivery.
 type Result struct {
-	Version  int       `json:"version"`
-	JobID    string    `json:"job_id"`
-	Cycle    string    `json:"cycle"`
-	Segment  string    `json:"segment"`
-	Worker   string    `json:"worker"`
-	Outcome  Outcome   `json:"outcome"`
-	Reason   string    `json:"reason,omitempty"` // why refused or failed
-	Objects  []Object  `json:"objects,omitempty"`
-	Delivery uint64    `json:"delivery"` // 1 for the first delivery
+	Version  int      `json:"version"`
+	JobID    string   `json:"job_id"`
+	Cycle    string   `json:"cycle"`
+	Segment  string   `json:"segment"`
+	Worker   string   `json:"worker"`
+	Outcome  Outcome  `json:"outcome"`
+	Reason   string   `json:"reason,omitempty"` // why refused or failed
+	Objects  []Object `json:"objects,omitempty"`
+	Delivery uint64   `json:"delivery"` // 1 for the first delivery
+	// JobSeq is the job's sequence in its segment's jobs stream, so that the coordinator can
+	// drop a job it has ingested even when the worker's ack was lost.
+	JobSeq   uint64    `json:"job_seq,omitempty"`
 	Started  time.Time `json:"started"`
 	Finished time.Time `json:"finished"`
 }
