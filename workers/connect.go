@@ -13,6 +13,8 @@ type ConnConfig struct {
 	Creds    string `yaml:"creds" json:"creds"` // a .creds file (JWT + NKey seed)
 	User     string `yaml:"user" json:"user"`
 	Password string `yaml:"password" json:"password"`
+	// NKeySeed is a file holding the user's NKey seed (SU...), instead of a password.
+	NKeySeed string `yaml:"nkey_seed" json:"nkey_seed"`
 	TLSCA    string `yaml:"tls_ca" json:"tls_ca"` // CA that signed the server's certificate
 	// TLSCert and TLSKey are the client's certificate, when the server requires one.
 	TLSCert string `yaml:"tls_cert" json:"tls_cert"`
@@ -38,6 +40,14 @@ func Connect(c ConnConfig) (*nats.Conn, error) {
 		return nil, fmt.Errorf("nats creds and user: give one of them")
 	case c.Creds != "":
 		opts = append(opts, nats.UserCredentials(c.Creds))
+	case c.NKeySeed != "" && (c.User != "" || c.Creds != ""):
+		return nil, fmt.Errorf("nats nkey_seed: give it without user or creds")
+	case c.NKeySeed != "":
+		o, err := nats.NkeyOptionFromSeed(c.NKeySeed)
+		if err != nil {
+			return nil, fmt.Errorf("nats nkey_seed %s: %w", c.NKeySeed, err)
+		}
+		opts = append(opts, o)
 	case c.User != "":
 		opts = append(opts, nats.UserInfo(c.User, c.Password))
 	}

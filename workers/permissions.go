@@ -16,7 +16,6 @@ func WorkerPermissions(segment string) *server.Permissions {
 			"$JS.API.STREAM.INFO.OBJ_" + xml,
 			"$JS.API.STREAM.MSG.GET.OBJ_" + xml,
 			"$JS.API.DIRECT.GET.OBJ_" + xml + ".>",
-			"$JS.API.STREAM.PURGE.OBJ_" + xml,
 			"$O." + xml + ".>",
 			"$JS.API.STREAM.INFO.KV_" + WorkersBucket,
 			"$KV." + WorkersBucket + "." + segment + ".*",

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -33,11 +34,13 @@ type ServerConfig struct {
 	MaxStore int64 `yaml:"max_store" json:"max_store"`
 }
 
-// User is one NATS user. Segment is the segment a worker user serves ("" for the
+// User is one NATS user: a name and password, or an NKey (the public key, "U..."; the
+// worker keeps the seed). Segment is the segment a worker user serves ("" for the
 // coordinator).
 type User struct {
 	Name     string `yaml:"name" json:"name"`
 	Password string `yaml:"password" json:"password"`
+	NKey     string `yaml:"nkey,omitempty" json:"nkey,omitempty"`
 	Segment  string `yaml:"segment,omitempty" json:"segment,omitempty"`
 }
 
@@ -68,8 +71,16 @@ func (c ServerConfig) Validate() error {
 	seen := map[string]bool{c.Coordinator.Name: true}
 	for i, u := range c.Workers {
 		switch {
+		case u.NKey != "" && (u.Name != "" || u.Password != ""):
+			return bad(fmt.Sprintf("workers[%d]", i), "an nkey user has no name or password")
+		case u.NKey != "" && !strings.HasPrefix(u.NKey, "U"):
+			return bad(fmt.Sprintf("workers[%d].nkey", i), "%.8q...: want a user public key (U...)", u.NKey)
+		case u.NKey != "":
+			u.Name = u.NKey
 		case u.Name == "" || u.Password == "":
-			return bad(fmt.Sprintf("workers[%d]", i), "want a name and a password")
+			return bad(fmt.Sprintf("workers[%d]", i), "want a name and a password, or an nkey")
+		}
+		switch {
 		case seen[u.Name]:
 			return bad(fmt.Sprintf("workers[%d].name", i), "%q used twice", u.Name)
 		}
@@ -106,6 +117,10 @@ func StartServer(c ServerConfig) (*Server, error) {
 		opts.Users = append(opts.Users, &server.User{Username: c.Coordinator.Name, Password: c.Coordinator.Password})
 	}
 	for _, u := range c.Workers {
+		if u.NKey != "" {
+			opts.Nkeys = append(opts.Nkeys, &server.NkeyUser{Nkey: u.NKey, Permissions: WorkerPermissions(u.Segment)})
+			continue
+		}
 		opts.Users = append(opts.Users, &server.User{Username: u.Name, Password: u.Password, Permissions: WorkerPermissions(u.Segment)})
 	}
 	if c.TLSCert != "" {

@@ -19,7 +19,7 @@ import (
 
 // runWorker runs a stateless scan worker of one segment.
 func (m *Main) runWorker(ctx context.Context, args []string) error {
-	fs := m.flags("worker", "--segment NAME --nats URL --scope FILE [--user U --password P | --creds FILE] [--tls-ca FILE]",
+	fs := m.flags("worker", "--segment NAME --nats URL --scope FILE [--user U --password P | --nkey-seed FILE | --creds FILE] [--tls-ca FILE]",
 		"Run a scan worker inside a network segment: pull the segment's jobs from NATS\nJetStream, check every address against the job's scope and the local --scope\nfile (a YAML allow/exclude list; anything outside it is refused and recorded),\nrun nmap, store the raw XML in the segment's object store, and ack only then.\nThe worker keeps no state: run as many per segment as the pool allows.")
 	segment := fs.String("segment", "", "the segment this worker serves")
 	url := fs.String("nats", "", "NATS server `URL`")
@@ -27,6 +27,7 @@ func (m *Main) runWorker(ctx context.Context, args []string) error {
 	user := fs.String("user", "", "NATS user")
 	password := fs.String("password", "", "NATS password (default $RISKMAP_NATS_PASSWORD)")
 	tlsCA := fs.String("tls-ca", "", "CA `FILE` of the server's TLS certificate")
+	nkeySeed := fs.String("nkey-seed", "", "NKey seed `FILE` (instead of --user and --password)")
 	scopeFile := fs.String("scope", "", "local scope `FILE`: YAML with allow and exclude lists")
 	id := fs.String("id", "", "worker name (default host-pid)")
 	nmapBin := fs.String("nmap", "nmap", "nmap binary")
@@ -48,7 +49,7 @@ func (m *Main) runWorker(ctx context.Context, args []string) error {
 		return err
 	}
 	nc, err := workers.Connect(workers.ConnConfig{URL: *url, Creds: *creds, User: *user, Password: *password,
-		TLSCA: *tlsCA, Segment: *segment, Name: "riskmap-worker-" + *segment})
+		NKeySeed: *nkeySeed, TLSCA: *tlsCA, Segment: *segment, Name: "riskmap-worker-" + *segment})
 	if err != nil {
 		return err
 	}
