@@ -24,7 +24,12 @@
 // carries its share of the segment's rate cap (cap / Pool), so the cap holds across all of the
 // segment's workers whatever their number.
 //
-// Security: Permissions gives each worker's NATS user only its own segment's subjects; a
-// worker cannot read another segment's jobs, results or XML. Inbox replies use a per-segment
-// prefix (InboxPrefix) so that responses are not readable by other segments either.
+// A job that reaches MaxDeliver without an ack is dead-lettered by the coordinator, from
+// JetStream's max-deliveries advisory or, when that went by unheard, by a sweep of the work
+// queues at each Dispatch.
+//
+// Security: WorkerPermissions gives each worker's NATS user (password or NKey) only its own
+// segment's subjects; a worker cannot read another segment's jobs, results or XML. Inbox
+// replies use a per-segment prefix (InboxPrefix) so that responses are not readable by other
+// segments either. The embedded server can require TLS (and client certificates).
 package workers
