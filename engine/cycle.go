@@ -267,6 +267,9 @@ func (l *Loop) Cycle(ctx context.Context) (*CycleReport, error) {
 func (l *Loop) scan(ctx context.Context, plan *scanner.Plan, scope scanner.Scope, rep *CycleReport) error {
 	rec, err := l.record(ctx, plan, scope, rep.Metrics.ID, "")
 	rep.Workers = rec.Workers
+	if rec.Workers != nil {
+		rep.Metrics.Notes = workersNote(rec.Workers)
+	}
 	rep.ScanErrors = append(rep.ScanErrors, rec.Errors...)
 	rep.NewFindings = append(rep.NewFindings, rec.Findings...)
 	rep.Diffs = append(rep.Diffs, rec.Diffs...)

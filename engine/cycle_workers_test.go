@@ -114,6 +114,9 @@ func TestCycleThroughWorkers(t *testing.T) {
 	if jobs == 0 {
 		t.Fatal("no jobs dispatched")
 	}
+	if !strings.Contains(rep.Metrics.Notes, "east") || !strings.Contains(rep.Metrics.Notes, "0 queued") {
+		t.Errorf("cycle note %q: want each segment's jobs", rep.Metrics.Notes)
+	}
 	for _, e := range rep.ScanErrors {
 		if strings.Contains(e, "queued") || strings.Contains(e, "no workers segment") || strings.Contains(e, "no-local-nmap") {
 			t.Errorf("scan error: %s", e)

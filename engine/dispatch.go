@@ -3,8 +3,11 @@ package engine
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strings"
 
 	"github.com/riskmap/riskmap/scanner"
+	"github.com/riskmap/riskmap/workers"
 )
 
 // runScans runs plan with the Runner, or, when a Dispatcher is set, through the segments'
@@ -65,4 +68,24 @@ func routeLikePlan(plan, cycle *scanner.Plan) {
 			plan.Items[i].Network = netOf[plan.Items[i].AssetID]
 		}
 	}
+}
+
+// workersNote is the cycle's note (kept in the cycles table) on what each segment's workers
+// did: jobs done, refused, dead and still queued, and live workers.
+func workersNote(r *workers.Report) string {
+	names := make([]string, 0, len(r.Segments))
+	for n := range r.Segments {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	parts := make([]string, 0, len(names))
+	for _, n := range names {
+		s := r.Segments[n]
+		parts = append(parts, fmt.Sprintf("%s %d/%d done, %d refused, %d dead, %d queued, %d live", n, s.Done+s.Already, s.Jobs, s.Refused, s.Dead, s.Queued, s.LiveWorkers))
+	}
+	note := "workers: " + strings.Join(parts, "; ")
+	if len(r.Unrouted) > 0 {
+		note += fmt.Sprintf("; %d items in no segment", len(r.Unrouted))
+	}
+	return note
 }
