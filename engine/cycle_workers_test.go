@@ -84,7 +84,12 @@ func TestCycleThroughWorkers(t *testing.T) {
 			t.Fatal(err)
 		}
 		done := make(chan struct{})
-		go func() { defer close(done); wk.Run(ctx) }()
+		go func() {
+			defer close(done)
+			if err := wk.Run(ctx); err != nil {
+				t.Errorf("worker %s: %v", seg, err)
+			}
+		}()
 		defer func() { cancel(); <-done }()
 	}
 	// A local runner that cannot start nmap: every scan of the cycle, confirmations included,

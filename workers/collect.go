@@ -98,7 +98,8 @@ func (d *Dispatcher) Dispatch(ctx context.Context, cycle string, plan *scanner.P
 		d.finish(ctx, rep, pending)
 		return rep, err
 	}
-	deadline := d.cfg.Now().Add(d.cfg.Wait)
+	started := d.cfg.Now()
+	deadline := started.Add(d.cfg.Wait)
 	var nextSweep time.Time // sweep at once: advisories may have gone by while no one listened
 	for len(pending) > 0 {
 		if err := ctx.Err(); err != nil {
@@ -129,7 +130,9 @@ func (d *Dispatcher) Dispatch(ctx context.Context, cycle string, plan *scanner.P
 		if err != nil {
 			return rep, err
 		}
-		waiting := false
+		// A segment with no live worker is not waited for, once a heartbeat's lifetime has
+		// passed (a worker that just started or reconnected may not have beaten yet).
+		waiting := d.cfg.Now().Before(started.Add(d.cfg.Delivery.WorkerTTL))
 		for _, j := range pending {
 			if live[j.Segment] > 0 {
 				waiting = true

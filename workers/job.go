@@ -66,11 +66,13 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg, xml jetstream.Ob
 		_ = msg.Nak()
 		return
 	}
+	// The result is stored and published: the job is done whatever happens to the ack (the
+	// coordinator may already have removed the ingested job from the queue; a lost ack only
+	// leads to a repeat the coordinator drops).
+	w.done.Add(1)
 	if err := msg.DoubleAck(ctx); err != nil {
 		w.cfg.Logf("job %s ack: %v", job.ID, err)
-		return
 	}
-	w.done.Add(1)
 	w.cfg.Logf("job %s done: %d hosts in %s", job.ID, hosts(job), res.Finished.Sub(started).Round(time.Millisecond))
 }
 
