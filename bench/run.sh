@@ -36,6 +36,7 @@ run ./models 'BenchmarkScor' 1x
 run ./features/inventory/live 'BenchmarkAWSSync' 1x   # 50,000 instances (RISKMAP_BENCH_INSTANCES), about 90 s a run
 run ./engine 'BenchmarkScanEfficiency' 1x 1   # one run: it takes about 20 minutes
 run ./engine 'BenchmarkExploration' 1x 1      # one run: 60 hosts, 6 cycles, three strategies
+run ./workers 'BenchmarkWorkers|BenchmarkDispatchOverhead' 2x   # scan workers over NATS JetStream
 # The main job, and its report checked in headless Chromium with a screenshot.
 ./bin/riskmap demo --dir "$out/demo" | tee "$out/demo.txt"
 bash bench/report-check.sh "$out/demo/report.html" bench/report.png
