@@ -2,22 +2,49 @@ package models
 
 import (
 	"math"
+	"unsafe"
 )
 
 // maxPerfectDepth bounds the padded layout: a tree deeper than this (2^depth leaves) is walked
 // node by node instead.
 const maxPerfectDepth = 12
 
-// nanRightBit marks, in pnode.feat, a node that sends a missing (NaN) value to its right child.
-const nanRightBit = 1 << 31
-
-// pnode is a branch of a padded tree: "x[feat] < thr" goes left, anything else right, except
-// that NaN goes where nanRightBit says. Every ONNX branch mode but EQ and NEQ normalises to this
-// form with a float32 threshold (x <= t is x < nextafter(t, +Inf)) and possibly swapped children.
+// pnode is a branch of a padded tree: "key[feat] < thr" goes left, anything else right.
+//
+// Every ONNX branch mode but EQ and NEQ normalises to "x < t goes left" with a float32 threshold
+// (x <= t is x < nextafter(t, +Inf)) and possibly swapped children. The float comparison then
+// becomes an unsigned one on order-preserving keys (see orderKey), and the NaN rule disappears
+// into the keys: each row carries its features twice, NaN keyed above every threshold in the first
+// copy (NaN goes right) and below every threshold in the second (NaN goes left); feat indexes the
+// copy the node's NaN rule wants. One load, one compare, no branch.
 type pnode struct {
-	thr  float32
+	thr  uint32
 	feat uint32
 }
+
+// orderKey maps a float32 to a uint32 that sorts as the float does: -Inf < ... < -0 < +0 < ...
+// < +Inf. NaN is the caller's business.
+func orderKey(v float32) uint32 {
+	b := math.Float32bits(v)
+	return b ^ (uint32(int32(b)>>31) | 1<<31)
+}
+
+// thresholdKey is the key of a normalised threshold t: x < t for float x exactly when
+// orderKey(x) < thresholdKey(t). Both zeros compare equal as floats, so t = ±0 takes -0's key,
+// the lower one.
+func thresholdKey(t float32) uint32 {
+	if t == 0 {
+		return orderKey(float32(math.Copysign(0, -1)))
+	}
+	return orderKey(t)
+}
+
+// NaN keys: above every threshold key (the largest non-NaN key is +Inf's, 0xFF800000), or below
+// every one (the smallest is -Inf's, 0x007FFFFF).
+const (
+	nanHigh uint32 = math.MaxUint32
+	nanLow  uint32 = 0
+)
 
 // perfectTree locates one padded tree: a complete binary tree of depth levels, branches in
 // breadth-first order at nodes[node:], leaves at leaves[leaf:] (columns values per leaf).
@@ -101,7 +128,7 @@ func (f *forest) pad(t *nativeTree, pt perfectTree, i, pos, level int) {
 		return
 	}
 	if nd.mode == modeLeaf {
-		f.nodes[pt.node+pos] = pnode{thr: 0, feat: 0}
+		f.nodes[pt.node+pos] = pnode{}
 		f.pad(t, pt, i, 2*pos+1, level+1)
 		f.pad(t, pt, i, 2*pos+2, level+1)
 		return
@@ -116,30 +143,41 @@ func (f *forest) pad(t *nativeTree, pt perfectTree, i, pos, level int) {
 		nanChild = nd.yes
 	}
 	feat := uint32(nd.feature)
-	if nanChild == right {
-		feat |= nanRightBit
+	if nanChild == left {
+		feat += uint32(f.width) // the copy whose NaN keys sort low
 	}
-	f.nodes[pt.node+pos] = pnode{thr: thr, feat: feat}
+	f.nodes[pt.node+pos] = pnode{thr: thresholdKey(thr), feat: feat}
 	f.pad(t, pt, left, 2*pos+1, level+1)
 	f.pad(t, pt, right, 2*pos+2, level+1)
 }
 
-// blockRows is how many rows one pass over the trees scores: their features (40 features:
-// 20 KiB) stay in L1 while every tree is walked for them.
-const blockRows = 128
+// blockRows is how many rows one pass over the trees scores: their keys (2 × 40 features ×
+// 4 bytes × 64 rows: 20 KiB) stay in L1 while every tree is walked for them.
+const blockRows = 64
 
-// b2u is 1 for true; the compiler turns it into a SETcc, not a branch.
-func b2u(b bool) uint32 {
-	var u uint32
-	if b {
-		u = 1
+// keys writes rows of x as the padded trees read them: per row, the width features' orderKey with
+// NaN high, then again with NaN low.
+func keys(x []float32, rows, w int, k []uint32) {
+	k = k[:rows*2*w]
+	for r := range rows {
+		xr := x[r*w : r*w+w]
+		hi := k[r*2*w : r*2*w+w]
+		lo := k[r*2*w+w : r*2*w+2*w]
+		for f, v := range xr {
+			kv := orderKey(v)
+			h, l := kv, kv
+			if v != v {
+				h, l = nanHigh, nanLow
+			}
+			hi[f], lo[f] = h, l
+		}
 	}
-	return u
 }
 
 // sums adds every tree's leaf weights for rows of x (row-major, f.width values each, at most
-// blockRows rows) to s0 (column 0) and s1 (column 1, when f.columns is 2).
-func (f *forest) sums(x []float32, rows int, s0, s1 []float32) {
+// blockRows rows) to s0 (column 0) and s1 (column 1, when f.columns is 2). k is scratch for the
+// keys, blockRows*2*f.width long.
+func (f *forest) sums(x []float32, rows int, s0, s1 []float32, k []uint32) {
 	w := f.width
 	x = x[:rows*w]
 	s0 = s0[:rows]
@@ -148,43 +186,27 @@ func (f *forest) sums(x []float32, rows int, s0, s1 []float32) {
 		s1 = s1[:rows]
 		clear(s1)
 	}
+	if rows == 0 {
+		return
+	}
+	if len(f.perfect) > 0 {
+		keys(x, rows, w, k)
+	}
+	kw := 2 * w
 	for _, pt := range f.perfect {
 		inner := 1<<pt.depth - 1
 		nodes := f.nodes[pt.node : pt.node+inner]
 		leaves := f.leaves[pt.leaf : pt.leaf+(inner+1)*f.columns]
 		r := 0
-		// Four rows at a time: their walks are independent, so the CPU overlaps their loads.
-		for ; r+4 <= rows; r += 4 {
-			x0, x1, x2, x3 := x[r*w:r*w+w], x[(r+1)*w:(r+1)*w+w], x[(r+2)*w:(r+2)*w+w], x[(r+3)*w:(r+3)*w+w]
-			var i0, i1, i2, i3 uint32
-			for range pt.depth {
-				n0, n1, n2, n3 := nodes[i0], nodes[i1], nodes[i2], nodes[i3]
-				v0, v1, v2, v3 := x0[n0.feat&^nanRightBit], x1[n1.feat&^nanRightBit], x2[n2.feat&^nanRightBit], x3[n3.feat&^nanRightBit]
-				i0 = 2*i0 + 1 + (b2u(!(v0 < n0.thr)) & (b2u(v0 == v0) | n0.feat>>31))
-				i1 = 2*i1 + 1 + (b2u(!(v1 < n1.thr)) & (b2u(v1 == v1) | n1.feat>>31))
-				i2 = 2*i2 + 1 + (b2u(!(v2 < n2.thr)) & (b2u(v2 == v2) | n2.feat>>31))
-				i3 = 2*i3 + 1 + (b2u(!(v3 < n3.thr)) & (b2u(v3 == v3) | n3.feat>>31))
-			}
-			if f.columns == 1 {
-				s0[r] += leaves[i0-uint32(inner)]
-				s0[r+1] += leaves[i1-uint32(inner)]
-				s0[r+2] += leaves[i2-uint32(inner)]
-				s0[r+3] += leaves[i3-uint32(inner)]
-				continue
-			}
-			for k, i := range [4]uint32{i0, i1, i2, i3} {
-				l := (int(i) - inner) * 2
-				s0[r+k] += leaves[l]
-				s1[r+k] += leaves[l+1]
-			}
+		if f.columns == 1 {
+			r = walk4(k, kw, rows, pt.depth, nodes, leaves, s0)
 		}
 		for ; r < rows; r++ {
-			xr := x[r*w : r*w+w]
+			kr := k[r*kw : r*kw+kw]
 			var i uint32
 			for range pt.depth {
 				n := nodes[i]
-				v := xr[n.feat&^nanRightBit]
-				i = 2*i + 1 + (b2u(!(v < n.thr)) & (b2u(v == v) | n.feat>>31))
+				i = 2*i + 1 + b2u(kr[n.feat] >= n.thr)
 			}
 			l := (int(i) - inner) * f.columns
 			s0[r] += leaves[l]
@@ -203,6 +225,60 @@ func (f *forest) sums(x []float32, rows int, s0, s1 []float32) {
 			}
 		}
 	}
+}
+
+// b2u is 1 for true; the compiler turns it into a SETcc, not a branch.
+func b2u(b bool) uint32 {
+	var u uint32
+	if b {
+		u = 1
+	}
+	return u
+}
+
+// step takes one branch of a padded tree for the row whose keys start at row: from node i to its
+// child.
+func step(nodes, row unsafe.Pointer, i uint32) uint32 {
+	n := (*pnode)(unsafe.Add(nodes, uintptr(i)*8))
+	return 2*i + 1 + b2u(*(*uint32)(unsafe.Add(row, uintptr(n.feat)*4)) >= n.thr)
+}
+
+func leaf(leaves unsafe.Pointer, i uint32) float32 {
+	return *(*float32)(unsafe.Add(leaves, uintptr(i)*4))
+}
+
+// walk4 walks one padded tree for rows four at a time (their walks are independent, so the CPU
+// overlaps their loads) and adds the leaves to s; it returns the rows done, a multiple of 4. The
+// loads skip bounds checks: newForest checked every feature index against the width, a node
+// index stays below len(nodes) for depth levels, and k holds rows*kw keys.
+func walk4(k []uint32, kw, rows, depth int, nodes []pnode, leaves, s []float32) int {
+	if len(nodes) != 1<<depth-1 || len(leaves) != 1<<depth || len(k) < rows*kw || len(s) < rows {
+		panic("walk4: inconsistent layout") // an internal error, never input
+	}
+	np := unsafe.Pointer(unsafe.SliceData(nodes))
+	lp := unsafe.Pointer(unsafe.SliceData(leaves))
+	inner := uint32(len(nodes))
+	stride := uintptr(kw * 4)
+	r := 0
+	for ; r+4 <= rows; r += 4 {
+		p0 := unsafe.Pointer(&k[r*kw])
+		p1 := unsafe.Add(p0, stride)
+		p2 := unsafe.Add(p1, stride)
+		p3 := unsafe.Add(p2, stride)
+		var i0, i1, i2, i3 uint32
+		for range depth {
+			i0 = step(np, p0, i0)
+			i1 = step(np, p1, i1)
+			i2 = step(np, p2, i2)
+			i3 = step(np, p3, i3)
+		}
+		s := s[r : r+4 : r+4]
+		s[0] += leaf(lp, i0-inner)
+		s[1] += leaf(lp, i1-inner)
+		s[2] += leaf(lp, i2-inner)
+		s[3] += leaf(lp, i3-inner)
+	}
+	return r
 }
 
 // walk follows row from the root to its leaf, deciding each branch as onnxruntime does: the mode's

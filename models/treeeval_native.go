@@ -52,9 +52,10 @@ func (e *nativeEval) score(x []float32, rows int, out []float32) {
 func (e *nativeEval) scoreRange(x []float32, lo, hi int, out []float32) {
 	w := e.c.width
 	var s0, s1 [blockRows]float32
+	k := make([]uint32, blockRows*2*w)
 	for b := lo; b < hi; b += blockRows {
 		n := min(blockRows, hi-b)
-		e.f.sums(x[b*w:(b+n)*w], n, s0[:], s1[:])
+		e.f.sums(x[b*w:(b+n)*w], n, s0[:], s1[:], k)
 		o := out[b : b+n]
 		for i := range o {
 			o[i] = e.c.final(s0[i], s1[i])
