@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -16,64 +18,151 @@ import (
 	"github.com/riskmap/riskmap/models"
 )
 
-// ScoredRowsSchema is what ScoreFeatureTable writes: one score per feature row.
+// ScoredRowsSchema is what ScoreFeatureTable writes: one score per feature row. The file's
+// key-value metadata adds MetaScoreEngine and the model's name.
 var ScoredRowsSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "asset_id", Type: arrow.BinaryTypes.String},
 	{Name: "as_of", Type: datasets.Timestamp, Nullable: true},
 	{Name: "score", Type: arrow.PrimitiveTypes.Float32},
 }, nil)
 
-// ScoreFeatureTable streams every row of the workspace's features table through a model
-// (one reused onnxruntime session, large batches) and writes asset_id, as_of, score as
-// Parquet to w: the batch path from Parquet to Parquet, whose memory is one batch whatever
-// the table's size. It returns the rows scored.
-func ScoreFeatureTable(ctx context.Context, s *datasets.Store, m *models.Model, opts models.ScorerOptions, w io.Writer) (int, error) {
+// MetaScoreEngine is the metadata key that records which engine computed scores: "native" or
+// "onnxruntime" (models.Engine).
+const MetaScoreEngine = "riskmap.engine"
+
+// ScoreFileStats says what ScoreFeatureTable did and where its time went.
+type ScoreFileStats struct {
+	Rows   int
+	Engine models.Engine
+	// Read is decoding Parquet column chunks into Arrow arrays, Assemble building the row-major
+	// matrix, Score the model, Write encoding and writing the output.
+	Read, Assemble, Score, Write time.Duration
+}
+
+// ScoreFeatureTable streams every row of the workspace's features table through a model and
+// writes asset_id, as_of, score as Parquet to w: the batch path from Parquet to Parquet, whose
+// memory is one batch whatever the table's size. It reads only the columns it needs, copies the
+// feature columns into one reused row-major matrix (a null is a missing value, NaN), scores it
+// with the engine opts.Engine picks and records that engine in the output's metadata.
+func ScoreFeatureTable(ctx context.Context, s *datasets.Store, m *models.Model, opts models.ScorerOptions, w io.Writer) (ScoreFileStats, error) {
+	var st ScoreFileStats
 	names := features.Names()
 	if err := m.CheckFeatures(names, features.Version); err != nil {
-		return 0, err
+		return st, err
 	}
-	if err := models.InitRuntime(); err != nil {
-		return 0, err
+	if opts.Engine != models.EngineNative {
+		if err := models.InitRuntime(); err != nil {
+			return st, err
+		}
 	}
 	sc, err := models.NewScorer(m, opts)
 	if err != nil {
-		return 0, err
+		return st, err
 	}
 	defer sc.Close()
+	st.Engine = sc.Engine()
 	mem := s.Allocator()
-	fw, err := pqarrow.NewFileWriter(ScoredRowsSchema, w,
+	md := arrow.NewMetadata([]string{MetaScoreEngine, "riskmap.model_features"}, []string{string(sc.Engine()), fmt.Sprint(len(m.Features))})
+	schema := arrow.NewSchema(ScoredRowsSchema.Fields(), &md)
+	fw, err := pqarrow.NewFileWriter(schema, w,
 		parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithAllocator(mem)),
-		pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem)))
+		pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem), pqarrow.WithStoreSchema()))
 	if err != nil {
-		return 0, err
+		return st, err
 	}
-	var x, out []float32
-	rows := 0
-	err = s.Scan(ctx, datasets.TableFeatures, datasets.ScanOptions{BatchRows: opts.BatchRows}, func(f datasets.File, rec arrow.RecordBatch) error {
+	var (
+		x, out []float32
+		cols   = make([][]float32, len(names))
+		b      = array.NewRecordBuilder(mem, schema)
+	)
+	defer b.Release()
+	want := append([]string{"asset_id", "as_of"}, names...)
+	mark := time.Now()
+	err = s.Scan(ctx, datasets.TableFeatures, datasets.ScanOptions{BatchRows: opts.BatchRows, Columns: want}, func(f datasets.File, rec arrow.RecordBatch) error {
+		t0 := time.Now()
+		st.Read += t0.Sub(mark)
+		defer func() { mark = time.Now() }()
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		_, n, err := rowMajor(rec, names, &x)
+		n := int(rec.NumRows())
+		ids, asOf, err := featureColumns(rec, want, cols)
 		if err != nil {
 			return fmt.Errorf("%s: %w", f.Path, err)
 		}
+		x = models.RowMajor(cols, n, x)
+		markNulls(rec, want[2:], x)
+		t1 := time.Now()
 		out = grow(out, n)
 		if err := sc.Score(x, n, out); err != nil {
 			return err
 		}
-		b := array.NewRecordBuilder(mem, ScoredRowsSchema)
-		defer b.Release()
+		t2 := time.Now()
 		b.Field(2).(*array.Float32Builder).AppendValues(out, nil)
-		cols := []arrow.Array{rec.Column(0), rec.Column(1), b.Field(2).NewArray()}
-		defer cols[2].Release()
-		outRec := array.NewRecordBatch(ScoredRowsSchema, cols, int64(n))
+		sa := b.Field(2).NewArray()
+		defer sa.Release()
+		outRec := array.NewRecordBatch(schema, []arrow.Array{ids, asOf, sa}, int64(n))
 		defer outRec.Release()
-		rows += n
-		return fw.WriteBuffered(outRec)
+		st.Rows += n
+		err = fw.WriteBuffered(outRec)
+		st.Assemble, st.Score, st.Write = st.Assemble+t1.Sub(t0), st.Score+t2.Sub(t1), st.Write+time.Since(t2)
+		return err
 	})
 	if err != nil {
 		fw.Close()
-		return rows, err
+		return st, err
 	}
-	return rows, fw.Close()
+	t := time.Now()
+	err = fw.Close()
+	st.Write += time.Since(t)
+	return st, err
+}
+
+// featureColumns finds asset_id, as_of and the feature columns of rec by name (want: asset_id,
+// as_of, then the features in order) and points cols at the features' values.
+func featureColumns(rec arrow.RecordBatch, want []string, cols [][]float32) (ids, asOf arrow.Array, err error) {
+	sc := rec.Schema()
+	for i, name := range want {
+		idx := sc.FieldIndices(name)
+		if len(idx) != 1 {
+			return nil, nil, fmt.Errorf("features: %d columns named %q, want 1", len(idx), name)
+		}
+		col := rec.Column(idx[0])
+		switch i {
+		case 0:
+			if _, ok := col.(*array.String); !ok {
+				return nil, nil, fmt.Errorf("features: column asset_id is %s, want string", col.DataType())
+			}
+			ids = col
+		case 1:
+			if !arrow.TypeEqual(col.DataType(), datasets.Timestamp) {
+				return nil, nil, fmt.Errorf("features: column as_of is %s, want %s", col.DataType(), datasets.Timestamp)
+			}
+			asOf = col
+		default:
+			f, ok := col.(*array.Float32)
+			if !ok {
+				return nil, nil, fmt.Errorf("features: column %q is %s, want float32", name, col.DataType())
+			}
+			cols[i-2] = f.Float32Values()
+		}
+	}
+	return ids, asOf, nil
+}
+
+// markNulls sets the matrix cells of null feature values to NaN, the model's missing value.
+func markNulls(rec arrow.RecordBatch, names []string, x []float32) {
+	nan := float32(math.NaN())
+	width := len(names)
+	for f, name := range names {
+		col := rec.Column(rec.Schema().FieldIndices(name)[0])
+		if col.NullN() == 0 {
+			continue
+		}
+		for i := range col.Len() {
+			if col.IsNull(i) {
+				x[i*width+f] = nan
+			}
+		}
+	}
 }
