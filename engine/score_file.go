@@ -65,7 +65,8 @@ func ScoreFeatureTable(ctx context.Context, s *datasets.Store, m *models.Model, 
 	md := arrow.NewMetadata([]string{MetaScoreEngine, "riskmap.model_features"}, []string{string(sc.Engine()), fmt.Sprint(len(m.Features))})
 	schema := arrow.NewSchema(ScoredRowsSchema.Fields(), &md)
 	fw, err := pqarrow.NewFileWriter(schema, w,
-		parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithAllocator(mem)),
+		// Dictionaries would only hash unique ids and scores: plain encoding, then zstd.
+		parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithDictionaryDefault(false), parquet.WithAllocator(mem)),
 		pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem), pqarrow.WithStoreSchema()))
 	if err != nil {
 		return st, err
@@ -104,7 +105,7 @@ func ScoreFeatureTable(ctx context.Context, s *datasets.Store, m *models.Model, 
 		outRec := array.NewRecordBatch(schema, []arrow.Array{ids, asOf, sa}, int64(n))
 		defer outRec.Release()
 		st.Rows += n
-		err = fw.WriteBuffered(outRec)
+		err = fw.Write(outRec) // one row group per batch: nothing of the output stays in memory
 		st.Assemble, st.Score, st.Write = st.Assemble+t1.Sub(t0), st.Score+t2.Sub(t1), st.Write+time.Since(t2)
 		return err
 	})
