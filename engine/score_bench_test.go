@@ -30,11 +30,11 @@ import (
 // scoreBench is a features table of rows random rows (and the same rows as a .npy file for the
 // peer), with a 200-tree depth-6 GBDT trained by riskmap on a sample with a nonlinear signal.
 type scoreBench struct {
-	dir           string
-	store         *datasets.Store
-	model         *models.Model
-	rows, cols    int
-	x             []float32 // the rows in memory, when kept
+	dir            string
+	store          *datasets.Store
+	model          *models.Model
+	rows, cols     int
+	x              []float32 // the rows in memory, when kept
 	trainNPY, yNPY string
 }
 

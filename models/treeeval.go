@@ -445,7 +445,7 @@ func (c *compiled) classifierColumn(a attrs, col int) (finalizer, error) {
 		case "NONE":
 			return func(s0, _ float32) float32 { return pick(col, -(s0 + b), s0+b) }, nil
 		case "LOGISTIC":
-			return func(s0, _ float32) float32 { return pick(col, logistic(-(s0+b)), logistic(s0+b)) }, nil
+			return func(s0, _ float32) float32 { return pick(col, logistic(-(s0 + b)), logistic(s0+b)) }, nil
 		}
 		return nil, notNative("classifier post_transform %s", pt)
 	}

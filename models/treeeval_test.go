@@ -339,7 +339,9 @@ func TestNativeRefusals(t *testing.T) {
 			}
 			return mp
 		}},
-		{"two base values", func() *onnxpb.ModelProto { return synthForest(1, true, []int64{0}, false, "LOGISTIC", []float32{0, 1}, 3) }},
+		{"two base values", func() *onnxpb.ModelProto {
+			return synthForest(1, true, []int64{0}, false, "LOGISTIC", []float32{0, 1}, 3)
+		}},
 		{"probit", func() *onnxpb.ModelProto { return synthForest(1, true, []int64{0, 1}, false, "PROBIT", nil, 3) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
