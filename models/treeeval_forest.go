@@ -146,7 +146,7 @@ func (f *forest) pad(t *nativeTree, pt perfectTree, i, pos, level int) {
 	if nanChild == left {
 		feat += uint32(f.width) // the copy whose NaN keys sort low
 	}
-	f.nodes[pt.node+pos] = pnode{thr: thresholdKey(thr), feat: feat}
+	f.nodes[pt.node+pos] = pnode{thr: thresholdKey(thr), feat: feat * group * 4} // a byte offset in a group's keys
 	f.pad(t, pt, left, 2*pos+1, level+1)
 	f.pad(t, pt, right, 2*pos+2, level+1)
 }
@@ -155,28 +155,44 @@ func (f *forest) pad(t *nativeTree, pt perfectTree, i, pos, level int) {
 // 4 bytes × 64 rows: 20 KiB) stay in L1 while every tree is walked for them.
 const blockRows = 64
 
-// keys writes rows of x as the padded trees read them: per row, the width features' orderKey with
-// NaN high, then again with NaN low.
+// group is how many rows walk a tree together, their walks interleaved so that the CPU overlaps
+// their loads. Their keys lie feature by feature, group values each, so that one base pointer and
+// a constant displacement reach any row's key.
+const group = 8
+
+// keysLen is the scratch keys needs for a block.
+func keysLen(w int) int { return blockRows * 2 * w }
+
+// keys writes rows of x as the padded trees read them: per group of rows, each of the width
+// features' orderKey with NaN high, then each again with NaN low. A last partial group is padded
+// with zero keys, which lead to some leaf that nobody reads.
 func keys(x []float32, rows, w int, k []uint32) {
-	k = k[:rows*2*w]
+	gw := 2 * w * group
+	k = k[:(rows+group-1)/group*gw]
 	for r := range rows {
 		xr := x[r*w : r*w+w]
-		hi := k[r*2*w : r*2*w+w]
-		lo := k[r*2*w+w : r*2*w+2*w]
+		g := k[r/group*gw:]
+		o := r % group
 		for f, v := range xr {
 			kv := orderKey(v)
 			h, l := kv, kv
 			if v != v {
 				h, l = nanHigh, nanLow
 			}
-			hi[f], lo[f] = h, l
+			g[f*group+o], g[(w+f)*group+o] = h, l
+		}
+	}
+	if tail := rows % group; tail != 0 {
+		g := k[rows/group*gw:]
+		for f := range 2 * w {
+			clear(g[f*group+tail : f*group+group])
 		}
 	}
 }
 
 // sums adds every tree's leaf weights for rows of x (row-major, f.width values each, at most
 // blockRows rows) to s0 (column 0) and s1 (column 1, when f.columns is 2). k is scratch for the
-// keys, blockRows*2*f.width long.
+// keys, keysLen long.
 func (f *forest) sums(x []float32, rows int, s0, s1 []float32, k []uint32) {
 	w := f.width
 	x = x[:rows*w]
@@ -189,30 +205,26 @@ func (f *forest) sums(x []float32, rows int, s0, s1 []float32, k []uint32) {
 	if rows == 0 {
 		return
 	}
+	groups := (rows + group - 1) / group
 	if len(f.perfect) > 0 {
 		keys(x, rows, w, k)
 	}
-	kw := 2 * w
+	var idx [blockRows]uint32
 	for _, pt := range f.perfect {
 		inner := 1<<pt.depth - 1
 		nodes := f.nodes[pt.node : pt.node+inner]
 		leaves := f.leaves[pt.leaf : pt.leaf+(inner+1)*f.columns]
-		r := 0
+		walk8(k[:groups*2*w*group], 2*w*group, groups, pt.depth, nodes, idx[:groups*group])
 		if f.columns == 1 {
-			r = walk4(k, kw, rows, pt.depth, nodes, leaves, s0)
+			for r := range s0 {
+				s0[r] += leaves[int(idx[r])-inner]
+			}
+			continue
 		}
-		for ; r < rows; r++ {
-			kr := k[r*kw : r*kw+kw]
-			var i uint32
-			for range pt.depth {
-				n := nodes[i]
-				i = 2*i + 1 + b2u(kr[n.feat] >= n.thr)
-			}
-			l := (int(i) - inner) * f.columns
+		for r := range s0 {
+			l := (int(idx[r]) - inner) * 2
 			s0[r] += leaves[l]
-			if f.columns == 2 {
-				s1[r] += leaves[l+1]
-			}
+			s1[r] += leaves[l+1]
 		}
 	}
 	for ti := range f.walked {
@@ -236,49 +248,38 @@ func b2u(b bool) uint32 {
 	return u
 }
 
-// step takes one branch of a padded tree for the row whose keys start at row: from node i to its
-// child.
-func step(nodes, row unsafe.Pointer, i uint32) uint32 {
+// step takes one branch of a padded tree for the row at byte offset o of the group whose keys
+// start at keys: from node i to its child.
+func step(nodes, keys unsafe.Pointer, i uint32, o uintptr) uint32 {
 	n := (*pnode)(unsafe.Add(nodes, uintptr(i)*8))
-	return 2*i + 1 + b2u(*(*uint32)(unsafe.Add(row, uintptr(n.feat)*4)) >= n.thr)
+	return 2*i + 1 + b2u(*(*uint32)(unsafe.Add(keys, uintptr(n.feat)+o)) >= n.thr)
 }
 
-func leaf(leaves unsafe.Pointer, i uint32) float32 {
-	return *(*float32)(unsafe.Add(leaves, uintptr(i)*4))
-}
-
-// walk4 walks one padded tree for rows four at a time (their walks are independent, so the CPU
-// overlaps their loads) and adds the leaves to s; it returns the rows done, a multiple of 4. The
-// loads skip bounds checks: newForest checked every feature index against the width, a node
-// index stays below len(nodes) for depth levels, and k holds rows*kw keys.
-func walk4(k []uint32, kw, rows, depth int, nodes []pnode, leaves, s []float32) int {
-	if len(nodes) != 1<<depth-1 || len(leaves) != 1<<depth || len(k) < rows*kw || len(s) < rows {
-		panic("walk4: inconsistent layout") // an internal error, never input
+// walk8 walks one padded tree for groups groups of rows, eight rows at once, and writes each
+// row's final node index (inner nodes + leaf) to idx. The loads skip bounds checks: newForest
+// checked every feature offset against the width, a node index stays below len(nodes) for depth
+// levels, and k holds groups*gw keys.
+func walk8(k []uint32, gw, groups, depth int, nodes []pnode, idx []uint32) {
+	if len(nodes) != 1<<depth-1 || len(k) != groups*gw || len(idx) != groups*group {
+		panic("walk8: inconsistent layout") // an internal error, never input
 	}
 	np := unsafe.Pointer(unsafe.SliceData(nodes))
-	lp := unsafe.Pointer(unsafe.SliceData(leaves))
-	inner := uint32(len(nodes))
-	stride := uintptr(kw * 4)
-	r := 0
-	for ; r+4 <= rows; r += 4 {
-		p0 := unsafe.Pointer(&k[r*kw])
-		p1 := unsafe.Add(p0, stride)
-		p2 := unsafe.Add(p1, stride)
-		p3 := unsafe.Add(p2, stride)
-		var i0, i1, i2, i3 uint32
+	for g := range groups {
+		p := unsafe.Pointer(&k[g*gw])
+		var i0, i1, i2, i3, i4, i5, i6, i7 uint32
 		for range depth {
-			i0 = step(np, p0, i0)
-			i1 = step(np, p1, i1)
-			i2 = step(np, p2, i2)
-			i3 = step(np, p3, i3)
+			i0 = step(np, p, i0, 0)
+			i1 = step(np, p, i1, 4)
+			i2 = step(np, p, i2, 8)
+			i3 = step(np, p, i3, 12)
+			i4 = step(np, p, i4, 16)
+			i5 = step(np, p, i5, 20)
+			i6 = step(np, p, i6, 24)
+			i7 = step(np, p, i7, 28)
 		}
-		s := s[r : r+4 : r+4]
-		s[0] += leaf(lp, i0-inner)
-		s[1] += leaf(lp, i1-inner)
-		s[2] += leaf(lp, i2-inner)
-		s[3] += leaf(lp, i3-inner)
+		out := idx[g*group : g*group+group : g*group+group]
+		out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7] = i0, i1, i2, i3, i4, i5, i6, i7
 	}
-	return r
 }
 
 // walk follows row from the root to its leaf, deciding each branch as onnxruntime does: the mode's

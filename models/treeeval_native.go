@@ -52,7 +52,7 @@ func (e *nativeEval) score(x []float32, rows int, out []float32) {
 func (e *nativeEval) scoreRange(x []float32, lo, hi int, out []float32) {
 	w := e.c.width
 	var s0, s1 [blockRows]float32
-	k := make([]uint32, blockRows*2*w)
+	k := make([]uint32, keysLen(w))
 	for b := lo; b < hi; b += blockRows {
 		n := min(blockRows, hi-b)
 		e.f.sums(x[b*w:(b+n)*w], n, s0[:], s1[:], k)
