@@ -17,6 +17,8 @@ if [ "${RISKMAP_BENCH_QUICK:-}" = 1 ]; then
   export RISKMAP_BENCH_ASSETS=${RISKMAP_BENCH_ASSETS:-100000}
   export RISKMAP_BENCH_OBS=${RISKMAP_BENCH_OBS:-1000000}
   export RISKMAP_BENCH_HOSTS=${RISKMAP_BENCH_HOSTS:-20000}
+  export RISKMAP_BENCH_SCORE_ROWS=${RISKMAP_BENCH_SCORE_ROWS:-100000}
+  export RISKMAP_BENCH_RSS_ROWS=${RISKMAP_BENCH_RSS_ROWS:-1000000}
 fi
 run() { # package, benchmark regexp, benchtime
   echo "bench: $1 $2" >&2
@@ -27,6 +29,11 @@ run ./features 'BenchmarkBuild' 1x
 run ./training 'BenchmarkTrainVsPeers' 1x
 run ./training 'BenchmarkScore' 1x
 run ./models 'BenchmarkScor' 1x
+# Batch scoring against XGBoost's inplace_predict: 1M rows, Parquet to Parquet and in memory,
+# native evaluator and onnxruntime; then the peak RSS of scoring 10M rows (one run: the table
+# takes minutes to write).
+run ./engine 'BenchmarkScoreParquet$' 1x
+run ./engine 'BenchmarkScoreParquetRSS$' 1x 1
 run ./engine 'BenchmarkScanEfficiency' 1x 1   # one run: it takes about 20 minutes
 # The main job, and its report checked in headless Chromium with a screenshot.
 ./bin/riskmap demo --dir "$out/demo" | tee "$out/demo.txt"
