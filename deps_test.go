@@ -1,86 +1,198 @@
 package riskmap_test
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
 
 const module = "github.com/riskmap/riskmap"
 
-// allowed lists, per package (relative to the module), the riskmap packages and the outside
-// modules it may import directly. It is DESIGN.md's dependency table: dependencies point down
-// the table, never back up, and siblings do not import each other unless listed here.
-var allowed = map[string][]string{
-	"":                   {},
-	"datasets":           {"", "github.com/apache/arrow-go/v18"},
-	"datasets/duckdb":    {},
-	"datasets/estate":    {""},
-	"datasets/lab":       {"", "datasets/estate", "datasets/lab/netns"},
-	"datasets/lab/netns": {"golang.org/x/sys"},
-	"features": {"", "datasets", "features/intel", "features/findings", "features/baseline",
-		"github.com/apache/arrow-go/v18"},
-	"features/inventory": {""},
-	"features/nmapxml":   {"", "github.com/Ullaakut/nmap/v3"},
-	"features/intel":     {""},
-	"features/findings":  {"", "features/intel", "gopkg.in/yaml.v3"},
-	"features/baseline":  {""},
-	"models": {"", "datasets", "features", "models/onnxpb", "github.com/yalue/onnxruntime_go",
-		"google.golang.org/protobuf", "github.com/apache/arrow-go/v18"},
-	"models/onnxpb": {"google.golang.org/protobuf"},
-	"training": {"", "datasets", "features", "models", "models/onnxpb", "gonum.org/v1/gonum",
-		"google.golang.org/protobuf", "github.com/apache/arrow-go/v18"},
-	"scanner":       {"", "github.com/Ullaakut/nmap/v3", "gopkg.in/yaml.v3"},
-	"engine":        {"*"},
-	"report":        {"", "datasets", "gonum.org/v1/plot"},
-	"cmd/riskmap":   {"*"},
-	"bench/results": {"*"},
+// rule is one row of docs/ARCHITECTURE.md's import table: what a package's non-test files may
+// import, and what its test files may import on top. Entries are module-relative package paths
+// ("riskmap" is the root), outside module paths, or "*".
+type rule struct {
+	imports, tests []string
 }
 
-// TestDependencyDirection fails when a package imports one that DESIGN.md's table does not
-// allow it to.
-func TestDependencyDirection(t *testing.T) {
-	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", module+"/...").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list: %v\n%s", err, out)
+// pkgImports is what `go list` says a package imports, split by who imports it.
+type pkgImports struct {
+	ImportPath   string
+	Imports      []string
+	TestImports  []string // in-package test files
+	XTestImports []string // external _test package files
+}
+
+// readTable parses the table between <!-- deps:begin --> and <!-- deps:end --> of the
+// architecture document.
+func readTable(doc []byte) (map[string]rule, error) {
+	begin, end := bytes.Index(doc, []byte("<!-- deps:begin -->")), bytes.Index(doc, []byte("<!-- deps:end -->"))
+	if begin < 0 || end < begin {
+		return nil, errors.New("docs/ARCHITECTURE.md: no <!-- deps:begin --> ... <!-- deps:end --> table")
 	}
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		fields := strings.Fields(line)
-		pkg := strings.TrimPrefix(strings.TrimPrefix(fields[0], module), "/")
-		rules, ok := allowed[pkg]
+	table := map[string]rule{}
+	line := bytes.Count(doc[:begin], []byte("\n")) + 1
+	for _, row := range strings.Split(string(doc[begin:end]), "\n") {
+		line++
+		if !strings.HasPrefix(row, "| `") {
+			continue
+		}
+		cells := strings.Split(row, "|")
+		if len(cells) != 5 {
+			return nil, fmt.Errorf("docs/ARCHITECTURE.md:%d: %d cells, want package | imports | tests also", line, len(cells)-2)
+		}
+		pkg := strings.Trim(strings.TrimSpace(cells[1]), "`")
+		if _, dup := table[pkg]; dup {
+			return nil, fmt.Errorf("docs/ARCHITECTURE.md:%d: package %s listed twice", line, pkg)
+		}
+		table[pkg] = rule{imports: list(cells[2]), tests: list(cells[3])}
+	}
+	return table, nil
+}
+
+func list(cell string) []string {
+	var out []string
+	for _, f := range strings.Split(cell, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// name is a package's name in the table: module-relative, "riskmap" for the root.
+func name(importPath string) string {
+	if importPath == module {
+		return "riskmap"
+	}
+	return strings.TrimPrefix(importPath, module+"/")
+}
+
+// violations checks every package's imports, test files' included, against the table, and
+// that the table names exactly the packages there are.
+func violations(table map[string]rule, pkgs []pkgImports) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, p := range pkgs {
+		pkg := name(p.ImportPath)
+		seen[pkg] = true
+		r, ok := table[pkg]
 		if !ok {
-			t.Errorf("package %q is not in the dependency table (deps_test.go): add it, and to DESIGN.md", pkg)
+			out = append(out, fmt.Sprintf("package %s is not in docs/ARCHITECTURE.md's import table: add it", pkg))
 			continue
 		}
-		if len(rules) == 1 && rules[0] == "*" {
-			continue
-		}
-		for _, imp := range fields[1:] {
-			if !strings.Contains(strings.SplitN(imp, "/", 2)[0], ".") {
-				continue // standard library
+		for _, imp := range p.Imports {
+			if !permitted(imp, r.imports) {
+				out = append(out, fmt.Sprintf("%s imports %s, which the import table does not allow", pkg, imp))
 			}
-			if !permitted(imp, rules) {
-				t.Errorf("%s imports %s, which the dependency table does not allow", fields[0], imp)
+		}
+		for _, imp := range append(append([]string(nil), p.TestImports...), p.XTestImports...) {
+			if imp == p.ImportPath || slices.Contains(p.Imports, imp) {
+				continue // an external test imports its own package; the rest was checked above
+			}
+			if !permitted(imp, r.imports) && !permitted(imp, r.tests) {
+				out = append(out, fmt.Sprintf("a test of %s imports %s, which the import table does not allow", pkg, imp))
 			}
 		}
 	}
+	for pkg := range table {
+		if !seen[pkg] {
+			out = append(out, fmt.Sprintf("docs/ARCHITECTURE.md's import table lists %s, which is not a package", pkg))
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func permitted(imp string, rules []string) bool {
+	if !strings.Contains(strings.SplitN(imp, "/", 2)[0], ".") {
+		return true // standard library
+	}
 	for _, r := range rules {
-		if strings.Contains(strings.SplitN(r, "/", 2)[0], ".") {
+		switch {
+		case r == "*":
+			return true
+		case r == "riskmap":
+			if imp == module {
+				return true
+			}
+		case strings.Contains(strings.SplitN(r, "/", 2)[0], "."):
 			if imp == r || strings.HasPrefix(imp, r+"/") {
 				return true
 			}
-			continue
-		}
-		internal := module
-		if r != "" {
-			internal += "/" + r
-		}
-		if imp == internal {
+		case imp == module+"/"+r:
 			return true
 		}
 	}
 	return false
+}
+
+func goList(t *testing.T) []pkgImports {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-json=ImportPath,Imports,TestImports,XTestImports", module+"/...")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, stderr.Bytes())
+	}
+	var pkgs []pkgImports
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var p pkgImports
+		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatalf("go list output: %v", err)
+		}
+		pkgs = append(pkgs, p)
+	}
+	return pkgs
+}
+
+// TestDependencyDirection fails when a package, or one of its test files, imports what
+// docs/ARCHITECTURE.md's table does not allow, or when the table and the packages differ.
+func TestDependencyDirection(t *testing.T) {
+	doc, err := os.ReadFile("docs/ARCHITECTURE.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	table, err := readTable(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range violations(table, goList(t)) {
+		t.Error(v)
+	}
+}
+
+// TestDependencyCheckSeesTestFiles checks the checker: a backward import in a test file (a
+// features test importing engine), a test import of a package the table gives neither column,
+// and a stale table row are all reported.
+func TestDependencyCheckSeesTestFiles(t *testing.T) {
+	table := map[string]rule{
+		"features": {imports: []string{"riskmap", "datasets"}, tests: []string{"datasets/duckdb"}},
+		"engine":   {imports: []string{"*"}},
+		"report":   {imports: []string{"datasets"}},
+	}
+	pkgs := []pkgImports{
+		{ImportPath: module + "/features", Imports: []string{module + "/datasets", "fmt"},
+			TestImports: []string{module + "/datasets/duckdb"}, XTestImports: []string{module + "/features", module + "/engine"}},
+		{ImportPath: module + "/engine", Imports: []string{module + "/features"}, TestImports: []string{module + "/scanner"}},
+	}
+	got := violations(table, pkgs)
+	want := []string{
+		"a test of features imports " + module + "/engine, which the import table does not allow",
+		"docs/ARCHITECTURE.md's import table lists report, which is not a package",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("violations:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
 }

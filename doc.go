@@ -5,7 +5,12 @@
 //
 //	features/inventory, features/nmapxml  -> Asset, Scan, Host, Observation
 //	datasets                              -> stores them as Arrow tables in Parquet
-//	features, features/findings           -> feature rows, Finding (the labels), Diff
+//	ingest, features/findings             -> Finding (the labels), Diff
+//	features                              -> feature rows
 //	models, training                      -> Score
 //	scanner                               -> Plan, Target, and back to Scan
+//	engine                                -> Alert
+//
+// docs/ARCHITECTURE.md draws the whole map: the loop, the packages and who may import whom,
+// the tables and their owners.
 package riskmap

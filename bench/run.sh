@@ -27,13 +27,13 @@ run() { # package, benchmark regexp, benchtime
 run ./features/nmapxml 'BenchmarkParse|BenchmarkIngest' 1x
 run ./features 'BenchmarkBuild' 1x
 run ./training 'BenchmarkTrainVsPeers' 1x
-run ./training 'BenchmarkScore' 1x
+run ./training 'BenchmarkScoreGo$' 1x
 run ./models 'BenchmarkScor' 1x
 # Batch scoring against XGBoost's inplace_predict: 1M rows, Parquet to Parquet and in memory,
 # native evaluator and onnxruntime; then the peak RSS of scoring 10M rows (one run: the table
 # takes minutes to write).
-run ./engine 'BenchmarkScoreParquet$' 1x
-run ./engine 'BenchmarkScoreParquetRSS$' 1x 1
+run ./training 'BenchmarkScoreParquet$' 1x
+run ./training 'BenchmarkScoreParquetRSS$' 1x 1
 run ./engine 'BenchmarkScanEfficiency' 1x 1   # one run: it takes about 20 minutes
 # The main job, and its report checked in headless Chromium with a screenshot.
 ./bin/riskmap demo --dir "$out/demo" | tee "$out/demo.txt"

@@ -3,6 +3,7 @@ package datasets
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -120,12 +121,21 @@ func (r *rowReader) col(name string) arrow.Array {
 	return r.rec.Column(i)
 }
 
+// str reads a string column whether the reader handed it over plain or as a dictionary (a
+// projected read encodes repeated strings as one). A dictionary value is cloned: it must
+// outlive the batch.
 func (r *rowReader) str(name string, row int) string {
-	a, ok := r.col(name).(*array.String)
-	if !ok || a.IsNull(row) {
-		return ""
+	switch a := r.col(name).(type) {
+	case *array.String:
+		if !a.IsNull(row) {
+			return a.Value(row)
+		}
+	case *array.Dictionary:
+		if d, ok := a.Dictionary().(*array.String); ok && !a.IsNull(row) {
+			return strings.Clone(d.Value(a.GetValueIndex(row)))
+		}
 	}
-	return a.Value(row)
+	return ""
 }
 
 func (r *rowReader) int(name string, row int) int {

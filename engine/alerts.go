@@ -14,32 +14,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow/array"
-
 	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/datasets"
 )
-
-// Alert is what riskmap tells a person or a SOAR: an asset, what changed or was found, how
-// bad, why, and what to do. Its JSON is the documented webhook schema (schema "riskmap.alert/v1").
-type Alert struct {
-	Schema   string    `json:"schema"`
-	ID       string    `json:"alert_id"`
-	Time     time.Time `json:"time"`
-	AssetID  string    `json:"asset_id"`
-	IP       string    `json:"ip"`
-	Port     int       `json:"port,omitempty"`
-	Kind     string    `json:"kind"` // finding, change
-	Severity string    `json:"severity"`
-	Title    string    `json:"title"`
-	Why      string    `json:"why"`
-	Action   string    `json:"action"`
-	Anomaly  float32   `json:"anomaly"`
-	ScanID   string    `json:"scan_id"`
-}
-
-// AlertSchema names the alert JSON schema version.
-const AlertSchema = "riskmap.alert/v1"
 
 func alertID(parts ...string) string {
 	sum := sha256.Sum256([]byte(strings.Join(parts, "|")))
@@ -48,16 +25,16 @@ func alertID(parts ...string) string {
 
 // FindingAlert makes the alert of a confirmed serious finding. For an exposure it suggests the
 // concrete rule change.
-func FindingAlert(f riskmap.Finding, asset *riskmap.Asset, anomaly float32, at time.Time) Alert {
-	return Alert{
-		Schema: AlertSchema, ID: alertID("finding", f.ScanID, f.AssetID, f.IP, fmt.Sprint(f.Port), f.RuleID),
+func FindingAlert(f riskmap.Finding, asset *riskmap.Asset, anomaly float32, at time.Time) riskmap.Alert {
+	return riskmap.Alert{
+		Schema: riskmap.AlertSchema, ID: alertID("finding", f.ScanID, f.AssetID, f.IP, fmt.Sprint(f.Port), f.RuleID),
 		Time: at, AssetID: f.AssetID, IP: f.IP, Port: f.Port, Kind: "finding", Severity: f.Severity.String(),
 		Title: f.Title, Why: f.Evidence, Action: RuleChange(asset, f.Proto, f.Port), Anomaly: anomaly, ScanID: f.ScanID,
 	}
 }
 
 // ChangeAlert makes the alert of a change against the baseline.
-func ChangeAlert(d riskmap.Diff, asset *riskmap.Asset, anomaly float32, severity riskmap.Severity, at time.Time) Alert {
+func ChangeAlert(d riskmap.Diff, asset *riskmap.Asset, anomaly float32, severity riskmap.Severity, at time.Time) riskmap.Alert {
 	title := fmt.Sprintf("%s on %s", strings.ReplaceAll(d.Change, "_", " "), d.IP)
 	if d.Port > 0 {
 		title = fmt.Sprintf("%s %d/%s on %s", strings.ReplaceAll(d.Change, "_", " "), d.Port, d.Proto, d.IP)
@@ -66,8 +43,8 @@ func ChangeAlert(d riskmap.Diff, asset *riskmap.Asset, anomaly float32, severity
 	if d.Change == riskmap.ChangeNewPort {
 		action = "if the service is not meant to be reachable: " + RuleChange(asset, d.Proto, d.Port)
 	}
-	return Alert{
-		Schema: AlertSchema, ID: alertID("change", d.ScanID, d.AssetID, d.IP, fmt.Sprint(d.Port), d.Change),
+	return riskmap.Alert{
+		Schema: riskmap.AlertSchema, ID: alertID("change", d.ScanID, d.AssetID, d.IP, fmt.Sprint(d.Port), d.Change),
 		Time: at, AssetID: d.AssetID, IP: d.IP, Port: d.Port, Kind: "change", Severity: severity.String(),
 		Title: title, Why: fmt.Sprintf("%s -> %s against baseline scan %s; anomaly %.2f", orNone(d.Before), orNone(d.After), short(d.BaselineScanID), anomaly),
 		Action: action, Anomaly: anomaly, ScanID: d.ScanID,
@@ -149,7 +126,7 @@ type Alerter struct {
 
 // Deliver records alerts and posts them. A webhook that still fails after the retries is an
 // error; the alerts are already stored, so nothing is lost.
-func (a *Alerter) Deliver(ctx context.Context, batchID string, alerts []Alert) error {
+func (a *Alerter) Deliver(ctx context.Context, batchID string, alerts []riskmap.Alert) error {
 	if len(alerts) == 0 {
 		return nil
 	}
@@ -186,31 +163,16 @@ func (a *Alerter) Deliver(ctx context.Context, batchID string, alerts []Alert) e
 	return nil
 }
 
-func (a *Alerter) store(batchID string, alerts []Alert) error {
-	b := array.NewRecordBuilder(a.W.Store().Allocator(), datasets.AlertsSchema)
-	defer b.Release()
-	for _, al := range alerts {
-		b.Field(0).(*array.StringBuilder).Append(al.ID)
-		appendTime(b.Field(1).(*array.TimestampBuilder), al.Time)
-		for i, s := range []string{al.AssetID, al.IP} {
-			b.Field(2 + i).(*array.StringBuilder).Append(s)
-		}
-		b.Field(4).(*array.Int32Builder).Append(int32(al.Port))
-		for i, s := range []string{al.Kind, al.Severity, al.Title, al.Why, al.Action} {
-			b.Field(5 + i).(*array.StringBuilder).Append(s)
-		}
-		b.Field(10).(*array.Float32Builder).Append(al.Anomaly)
-		b.Field(11).(*array.StringBuilder).Append(al.ScanID)
-	}
-	rec := b.NewRecordBatch()
+func (a *Alerter) store(batchID string, alerts []riskmap.Alert) error {
+	rec := datasets.AlertsRecord(a.W.Store().Allocator(), alerts)
 	defer rec.Release()
-	return a.W.WriteTable(datasets.TableAlerts, dayPartition(alerts[0].Time), batchID, rec)
+	return a.W.WriteTable(datasets.TableAlerts, datasets.DayPartition(alerts[0].Time), batchID, rec)
 }
 
 // post sends {"schema":..., "alerts":[...]} with retries and exponential backoff. A 4xx other
 // than 408 and 429 is not retried: the receiver refused the payload.
-func (a *Alerter) post(ctx context.Context, alerts []Alert) error {
-	body, err := json.Marshal(map[string]any{"schema": AlertSchema, "alerts": alerts})
+func (a *Alerter) post(ctx context.Context, alerts []riskmap.Alert) error {
+	body, err := json.Marshal(map[string]any{"schema": riskmap.AlertSchema, "alerts": alerts})
 	if err != nil {
 		return err
 	}

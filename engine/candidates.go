@@ -3,43 +3,14 @@ package engine
 import (
 	"context"
 	"net/netip"
-	"sort"
 	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/datasets"
 	"github.com/riskmap/riskmap/scanner"
 )
-
-// LatestAssets returns the assets of the latest inventory snapshot of each provider account
-// at or before asOf, leaving out terminated ones.
-func LatestAssets(ctx context.Context, s *datasets.Store, asOf time.Time) ([]riskmap.Asset, error) {
-	all, err := datasets.ReadAll(ctx, s, datasets.TableAssets, nil, datasets.DecodeAssets)
-	if err != nil {
-		return nil, err
-	}
-	latest := map[string]time.Time{}
-	key := func(a *riskmap.Asset) string { return a.Provider + "/" + a.Account }
-	for i := range all {
-		a := &all[i]
-		if a.SnapshotTime.After(asOf) {
-			continue
-		}
-		if t := latest[key(a)]; a.SnapshotTime.After(t) {
-			latest[key(a)] = a.SnapshotTime
-		}
-	}
-	var out []riskmap.Asset
-	for i := range all {
-		a := &all[i]
-		if !a.SnapshotTime.Equal(latest[key(a)]) || a.State == "terminated" || a.State == "shutting-down" {
-			continue
-		}
-		out = append(out, *a)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out, nil
-}
 
 // lastScan is when an asset was last scanned, and how deeply.
 type lastScan struct {
@@ -59,7 +30,7 @@ func lastScans(ctx context.Context, s *datasets.Store) (map[string]lastScan, err
 		byID[sc.ID] = sc
 	}
 	out := map[string]lastScan{}
-	err = s.Scan(ctx, datasets.TableHosts, datasets.ScanOptions{Columns: []string{"scan_id", "asset_id", "ip", "status"}}, func(_ datasets.File, rec arrowRecord) error {
+	err = s.Scan(ctx, datasets.TableHosts, datasets.ScanOptions{Columns: []string{"scan_id", "asset_id", "ip", "status"}}, func(_ datasets.File, rec arrow.RecordBatch) error {
 		hosts, err := datasets.DecodeHosts(rec)
 		if err != nil {
 			return err

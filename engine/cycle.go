@@ -14,7 +14,10 @@ import (
 
 	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/datasets"
+	"github.com/riskmap/riskmap/ingest"
+	"github.com/riskmap/riskmap/models"
 	"github.com/riskmap/riskmap/scanner"
+	"github.com/riskmap/riskmap/training"
 )
 
 // Loop runs cycles: inventory -> features -> scores -> plan -> scan -> observations, findings
@@ -33,19 +36,19 @@ type Loop struct {
 	Observe func(*CycleReport)
 
 	profiles *scanner.Profiles
-	in       *Ingester
+	in       *ingest.Ingester
 }
 
 // CycleReport is what one cycle did.
 type CycleReport struct {
-	Metrics     CycleMetrics
+	Metrics     datasets.Cycle
 	Plan        *scanner.Plan
-	Scores      *Scored
+	Scores      *models.Scored
 	NewFindings []riskmap.Finding // serious findings not seen on that asset and port before
 	Confirmed   []riskmap.Finding
 	Diffs       []riskmap.Diff
-	Alerts      []Alert
-	Retrained   []TrainResult
+	Alerts      []riskmap.Alert
+	Retrained   []training.TrainResult
 	ScanErrors  []string
 }
 
@@ -88,9 +91,9 @@ func (l *Loop) setup() error {
 	if l.Alerter == nil {
 		l.Alerter = &Alerter{W: l.W, Config: l.Config.Alerts}
 	}
-	l.in = NewIngester(l.W)
+	l.in = ingest.NewIngester(l.W)
 	if l.Config.Rules != "" {
-		if l.in.Rules, err = LoadRules(l.Config.Rules); err != nil {
+		if l.in.Rules, err = ingest.LoadRules(l.Config.Rules); err != nil {
 			return err
 		}
 	}
@@ -111,7 +114,7 @@ func (l *Loop) Cycle(ctx context.Context) (*CycleReport, error) {
 		return nil, fmt.Errorf("%w: write scope.allow (CIDRs) in %s before riskmap scans anything", scanner.ErrNoScope, ConfigFile)
 	}
 	start := l.now()
-	rep := &CycleReport{Metrics: CycleMetrics{ID: "cycle-" + start.Format("20060102T150405.000Z"), Started: start}}
+	rep := &CycleReport{Metrics: datasets.Cycle{ID: "cycle-" + start.Format("20060102T150405.000Z"), Started: start}}
 	log := l.log().With("cycle", rep.Metrics.ID)
 	if recovered, err := l.in.Recover(ctx); err != nil {
 		return nil, err
@@ -198,7 +201,7 @@ func (l *Loop) Cycle(ctx context.Context) (*CycleReport, error) {
 		anomalyOf[s.AssetID] = s.Anomaly
 	}
 	if len(rep.Diffs) > 0 {
-		after, err := Score(ctx, l.W.Store(), ScoreOptions{AsOf: l.now(), Risk: l.Config.Models.Risk, Anomaly: l.Config.Models.Anomaly})
+		after, err := models.Score(ctx, l.W.Store(), models.ScoreOptions{AsOf: l.now(), Risk: l.Config.Models.Risk, Anomaly: l.Config.Models.Anomaly})
 		if err != nil {
 			return rep, err
 		}
@@ -232,7 +235,7 @@ func (l *Loop) Cycle(ctx context.Context) (*CycleReport, error) {
 	}
 
 	// 7. Retrain every N cycles; promote only if better.
-	cycles, err := ReadCycles(ctx, l.W.Store())
+	cycles, err := datasets.ReadCycles(ctx, l.W.Store())
 	if err != nil {
 		return rep, err
 	}
@@ -248,7 +251,7 @@ func (l *Loop) Cycle(ctx context.Context) (*CycleReport, error) {
 	// 8. Metrics.
 	rep.Metrics.CatchRate = catchRate(plan, before)
 	rep.Metrics.Finished = l.now()
-	if err := WriteCycle(l.W, rep.Metrics); err != nil {
+	if err := datasets.WriteCycle(l.W, rep.Metrics); err != nil {
 		return rep, err
 	}
 	if l.Observe != nil {
@@ -357,19 +360,19 @@ func (l *Loop) savePlan(id string, plan *scanner.Plan) error {
 	return err
 }
 
-func (l *Loop) retrain(ctx context.Context) ([]TrainResult, error) {
-	pts, err := Points(ctx, l.W.Store())
+func (l *Loop) retrain(ctx context.Context) ([]training.TrainResult, error) {
+	pts, err := training.Points(ctx, l.W.Store())
 	if err != nil {
 		return nil, err
 	}
 	pts = append(pts, l.now())
-	h, err := BuildHistory(ctx, l.W.Store(), pts)
+	h, err := training.BuildHistory(ctx, l.W.Store(), pts)
 	if err != nil {
 		return nil, err
 	}
-	var out []TrainResult
+	var out []training.TrainResult
 	for _, kind := range []string{"risk", "anomaly"} {
-		res, err := Train(ctx, l.W, h, TrainOptions{Kind: kind, Seed: 1, Promote: true, Now: l.Now})
+		res, err := training.Train(ctx, l.W, h, training.TrainOptions{Kind: kind, Seed: 1, Promote: true, Now: l.Now})
 		if err != nil {
 			return out, err
 		}
@@ -378,8 +381,8 @@ func (l *Loop) retrain(ctx context.Context) ([]TrainResult, error) {
 	return out, nil
 }
 
-func readInventoryFiles(paths []string) ([]InventoryInput, error) {
-	var out []InventoryInput
+func readInventoryFiles(paths []string) ([]ingest.InventoryInput, error) {
+	var out []ingest.InventoryInput
 	for _, p := range paths {
 		err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
@@ -396,7 +399,7 @@ func readInventoryFiles(paths []string) ([]InventoryInput, error) {
 			if err != nil {
 				return err
 			}
-			out = append(out, InventoryInput{Name: path, Data: b})
+			out = append(out, ingest.InventoryInput{Name: path, Data: b})
 			return nil
 		})
 		if err != nil {

@@ -13,11 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/datasets"
 	"github.com/riskmap/riskmap/datasets/estate"
 	"github.com/riskmap/riskmap/datasets/lab"
 	"github.com/riskmap/riskmap/datasets/lab/netns"
 	"github.com/riskmap/riskmap/engine"
+	"github.com/riskmap/riskmap/scanner"
 )
 
 // hook is a local webhook receiver that fails its first answer, so the alerter's retry is
@@ -25,7 +27,7 @@ import (
 type hook struct {
 	mu     sync.Mutex
 	calls  int
-	alerts []engine.Alert
+	alerts []riskmap.Alert
 }
 
 func (h *hook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -37,11 +39,11 @@ func (h *hook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body struct {
-		Schema string         `json:"schema"`
-		Alerts []engine.Alert `json:"alerts"`
+		Schema string          `json:"schema"`
+		Alerts []riskmap.Alert `json:"alerts"`
 	}
 	b, _ := io.ReadAll(r.Body)
-	if err := json.Unmarshal(b, &body); err != nil || body.Schema != engine.AlertSchema {
+	if err := json.Unmarshal(b, &body); err != nil || body.Schema != riskmap.AlertSchema {
 		http.Error(w, "bad payload", http.StatusBadRequest)
 		return
 	}
@@ -90,7 +92,7 @@ func TestCycleOnLab(t *testing.T) {
 	cfg.Inventory = []engine.InventorySource{{Provider: "aws", Paths: []string{inv}}}
 	cfg.Planner.Budget = 24 * 1000
 	cfg.Planner.MinRescan = nil
-	cfg.Runner = engine.LabRunner(cfg.Runner)
+	cfg.Runner = scanner.LabRunner(cfg.Runner)
 	cfg.Schedule.RetrainEvery = 0
 	cfg.Alerts.Webhook = "http://" + ln.Addr().String() + "/hook"
 	cfg.Alerts.MinAnomaly = 0

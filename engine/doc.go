@@ -1,7 +1,10 @@
-// Package engine wires riskmap's packages into the jobs users run: ingesting scans and
-// inventory into the workspace, and the loop (inventory -> features -> scores -> plan -> scan
-// -> observations, findings, diffs -> retrain).
+// Package engine is riskmap's loop: inventory -> features -> scores -> plan -> scan ->
+// observations, findings and diffs -> confirmation -> alerts -> retrain, one cycle at a time
+// (Loop.Cycle) or on a schedule.
 //
-// It is the only package that imports all the others. Each job takes a context first, a
-// workspace writer where it writes, and returns what it did as data for the CLI to print.
+// It wires the packages below it and decides only what belongs to the loop: the workspace
+// configuration (riskmap.yaml), which findings are new and confirmed, what is alerted and
+// how alerts are delivered, and when to retrain. Ingest is package ingest's, scoring package
+// models', planning and running nmap package scanner's. Each job takes a context first and
+// returns what it did as data for the CLI to print.
 package engine

@@ -18,7 +18,10 @@ import (
 	"github.com/riskmap/riskmap/datasets/lab/netns"
 	"github.com/riskmap/riskmap/engine"
 	"github.com/riskmap/riskmap/features/nmapxml"
+	"github.com/riskmap/riskmap/ingest"
 	"github.com/riskmap/riskmap/models"
+	"github.com/riskmap/riskmap/scanner"
+	"github.com/riskmap/riskmap/training"
 )
 
 // efficiencyPoint is one method's cost and result on the held-out epoch.
@@ -53,17 +56,17 @@ func BenchmarkScanEfficiency(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	e, err := engine.Simulate(ctx, w, ecfg, heldOut)
+	e, err := ingest.Simulate(ctx, w, ecfg, heldOut)
 	if err != nil {
 		b.Fatal(err)
 	}
-	pts, _ := engine.Points(ctx, s)
-	h, err := engine.BuildHistory(ctx, s, pts)
+	pts, _ := training.Points(ctx, s)
+	h, err := training.BuildHistory(ctx, s, pts)
 	if err != nil {
 		b.Fatal(err)
 	}
 	for _, kind := range []string{models.KindRisk, models.KindAnomaly} {
-		if _, err := engine.Train(ctx, w, h, engine.TrainOptions{Kind: kind, Seed: 1, Promote: true}); err != nil {
+		if _, err := training.Train(ctx, w, h, training.TrainOptions{Kind: kind, Seed: 1, Promote: true}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -165,7 +168,7 @@ func runRiskmap(b *testing.B, ctx context.Context, base string, e *estate.Estate
 	cfg.Planner.Budget = budget
 	cfg.Planner.MinRescan = nil
 	cfg.Schedule.RetrainEvery = 0
-	cfg.Runner = engine.LabRunner(cfg.Runner)
+	cfg.Runner = scanner.LabRunner(cfg.Runner)
 	cfg.Alerts.JSONL = ""
 	loop := &engine.Loop{W: w, Config: cfg, Log: quiet}
 	before, _ := netns.ReadCounters()

@@ -11,23 +11,25 @@ import (
 
 	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/features"
+	"github.com/riskmap/riskmap/models"
 	"github.com/riskmap/riskmap/scanner"
+	"github.com/riskmap/riskmap/training"
 )
 
 // planAt scores every asset as of at and plans the scan: the part of a cycle that
 // `riskmap plan` runs alone.
-func (l *Loop) planAt(ctx context.Context, at time.Time, scope scanner.Scope) (*Scored, []riskmap.Asset, *scanner.Plan, error) {
-	if err := EnsureModels(l.W); err != nil {
+func (l *Loop) planAt(ctx context.Context, at time.Time, scope scanner.Scope) (*models.Scored, []riskmap.Asset, *scanner.Plan, error) {
+	if err := training.EnsureModels(l.W); err != nil {
 		return nil, nil, nil, err
 	}
-	scored, err := Score(ctx, l.W.Store(), ScoreOptions{AsOf: at, Risk: l.Config.Models.Risk, Anomaly: l.Config.Models.Anomaly})
+	scored, err := models.Score(ctx, l.W.Store(), models.ScoreOptions{AsOf: at, Risk: l.Config.Models.Risk, Anomaly: l.Config.Models.Anomaly})
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if err := WriteScores(l.W, scored); err != nil {
+	if err := models.WriteScores(l.W, scored); err != nil {
 		return nil, nil, nil, err
 	}
-	assets, err := LatestAssets(ctx, l.W.Store(), at)
+	assets, err := features.LatestAssets(ctx, l.W.Store(), at)
 	if err != nil {
 		return nil, nil, nil, err
 	}

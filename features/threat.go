@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -107,34 +106,19 @@ func kevAsOf(ctx context.Context, s *datasets.Store, k *intel.KEV, limit int64, 
 			add(e)
 		}
 	} else {
-		cols := []string{"cve", "vendor_project", "product", "name", "date_added"}
-		_, err := tableRead{table: datasets.TableKEV, columns: cols, batchRows: batchRows, workers: 1}.
+		_, err := tableRead{table: datasets.TableKEV, columns: datasets.KEVColumns, batchRows: batchRows, workers: 1}.
 			run(ctx, s, func(_ int, f datasets.File, rec arrow.RecordBatch) error {
-				c, err := columns(rec, cols...)
+				rows, err := datasets.DecodeKEV(rec)
 				if err != nil {
 					return fmt.Errorf("%s: %w", f.Path, err)
 				}
-				var sc [4]strCol
-				for i := range sc {
-					if sc[i], err = newStrCol(c[i]); err != nil {
-						return fmt.Errorf("%s: %s: %w", f.Path, cols[i], err)
-					}
-				}
-				added, err := newTimeCol(c[4])
-				if err != nil {
-					return fmt.Errorf("%s: date_added: %w", f.Path, err)
-				}
-				for i := 0; i < int(rec.NumRows()); i++ {
-					t, ok := added.at(i)
-					if !ok || t > limit {
-						continue
-					}
+				for _, r := range rows {
 					add(intel.KEVEntry{
-						CVE:           strings.ToUpper(strings.TrimSpace(sc[0].value(i))),
-						VendorProject: strings.Clone(sc[1].value(i)),
-						Product:       strings.Clone(sc[2].value(i)),
-						Name:          strings.Clone(sc[3].value(i)),
-						DateAdded:     time.UnixMicro(t).UTC(),
+						CVE:           strings.ToUpper(strings.TrimSpace(r.CVE)),
+						VendorProject: r.VendorProject,
+						Product:       r.Product,
+						Name:          r.Name,
+						DateAdded:     r.DateAdded,
 					})
 				}
 				return nil

@@ -10,6 +10,8 @@
 //	                        -> TopReasons, the "why" shown next to a score
 //	training output -> Registry.Register -> models/<name>/<version>/{model.onnx,card.json}
 //	                -> Registry.Promote (only when better on the same held-out data) -> CURRENT
+//	workspace + registry -> Score (features.Build batches through the scorers) -> Scored
+//	                     -> WriteScores -> the scores table
 //
 // The contract (DESIGN.md): one input "features" float32 [N, F], one output "score" float32 [N, 1]
 // or [N], metadata riskmap.kind, riskmap.features (JSON list, the input's column order) and

@@ -1,9 +1,7 @@
 package models_test
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -14,7 +12,6 @@ import (
 
 	"github.com/riskmap/riskmap/models"
 	"github.com/riskmap/riskmap/models/onnxpb"
-	"github.com/riskmap/riskmap/training"
 )
 
 // parityRows are rows that probe every split: random values, each split's threshold exactly and
@@ -103,88 +100,13 @@ func checkParity(t *testing.T, m *models.Model) {
 func TestNativeParityBundled(t *testing.T) {
 	for _, kind := range []string{"risk", "anomaly"} {
 		t.Run(kind, func(t *testing.T) {
-			m, err := models.Load(filepath.Join("..", "engine", "bundled", kind, "model.onnx"))
+			m, err := models.Load(filepath.Join("..", "training", "bundled", kind, "model.onnx"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			checkParity(t, m)
 		})
 	}
-}
-
-// TestNativeParityTraining exports riskmap's own tree models, trained on data with missing values
-// (so that splits send NaN both ways), and a logistic regression that must stay on onnxruntime.
-func TestNativeParityTraining(t *testing.T) {
-	const rows, cols = 3000, 8
-	names := make([]string, cols)
-	for i := range names {
-		names[i] = fmt.Sprintf("f%d", i)
-	}
-	d := training.Dataset{Rows: rows, Cols: cols, Features: names, FeatureVersion: testFeatureVersion,
-		X: make([]float32, rows*cols), Y: make([]float32, rows)}
-	rng := rand.New(rand.NewPCG(5, 6))
-	for i := range rows {
-		r := d.X[i*cols : (i+1)*cols]
-		for f := range r {
-			r[f] = float32(math.Round(rng.NormFloat64()*8) / 4)
-			if rng.IntN(8) == 0 {
-				r[f] = float32(math.NaN())
-			}
-		}
-		if z := r[0] - r[1]*r[2]; z > 0.5 || (r[3] != r[3] && r[4] > 0) {
-			d.Y[i] = 1
-		}
-	}
-	ctx := context.Background()
-	cfg := training.DefaultGBDTConfig()
-	cfg.Trees, cfg.MaxDepth, cfg.EarlyStoppingRounds = 60, 6, 0
-	g, err := training.TrainGBDT(ctx, d, nil, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The isolation forest and the logistic regression want finite values.
-	finite := d
-	finite.X = append([]float32(nil), d.X...)
-	for i, v := range finite.X {
-		if v != v {
-			finite.X[i] = 0
-		}
-	}
-	f, err := training.TrainIForest(ctx, finite, training.DefaultIForestConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := training.TrainLogReg(ctx, finite, training.DefaultLogRegConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	export := func(e interface {
-		ONNX(string, []string, string) ([]byte, error)
-	}, kind string) *models.Model {
-		b, err := e.ONNX(kind, names, testFeatureVersion)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return mustParse(t, b)
-	}
-	t.Run("gbdt", func(t *testing.T) { checkParity(t, export(g, models.KindRisk)) })
-	t.Run("iforest", func(t *testing.T) { checkParity(t, export(f, models.KindAnomaly)) })
-	t.Run("logreg stays on onnxruntime", func(t *testing.T) {
-		m := export(l, models.KindRisk)
-		s, err := models.NewScorer(m, models.ScorerOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		if s.Engine() != models.EngineONNXRuntime || s.EngineNote() == "" {
-			t.Errorf("engine %s, note %q: want onnxruntime with the reason", s.Engine(), s.EngineNote())
-		}
-		_, err = models.NewScorer(m, models.ScorerOptions{Engine: models.EngineNative})
-		if !errors.Is(err, models.ErrNotNative) {
-			t.Fatalf("forced native on a logistic regression: %v, want ErrNotNative", err)
-		}
-		t.Log(err)
-	})
 }
 
 // TestNativeParitySklearn scores sklearn's tree models in skl2onnx's layout (testdata/sklearn,

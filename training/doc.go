@@ -29,4 +29,10 @@
 // from shared state. Wrong lengths passed to Predict, Score, Evaluate or TimeSplit are
 // programming errors and panic, as slices do; wrong data or settings are errors that wrap
 // ErrDataset or ErrConfig and name the row, column or field.
+//
+// On top of the learners sits the training policy a workspace follows: BuildHistory labels
+// feature rows at each point of its history (Points), Train fits, evaluates against the rules
+// baseline on held-out rows and registers the model, promoting it only when it beats the
+// current version on the same rows, and TrainBundled / EnsureModels give a new workspace the
+// default models trained on a synthetic estate (ingest.Simulate).
 package training

@@ -16,6 +16,7 @@ import (
 	"github.com/riskmap/riskmap/datasets/lab"
 	"github.com/riskmap/riskmap/datasets/lab/netns"
 	"github.com/riskmap/riskmap/engine"
+	"github.com/riskmap/riskmap/scanner"
 )
 
 // TestCycleSurvivesSIGKILL kills `riskmap cycle --once` at random points against a lab in
@@ -53,7 +54,7 @@ func TestCycleSurvivesSIGKILL(t *testing.T) {
 	cfg.Inventory = []engine.InventorySource{{Provider: "aws", Paths: []string{inv}}}
 	cfg.Planner.Budget = 16 * 150 // light tiers only: the test is about crashes, not depth
 	cfg.Planner.MinRescan = nil
-	cfg.Runner = engine.LabRunner(cfg.Runner)
+	cfg.Runner = scanner.LabRunner(cfg.Runner)
 	cfg.Schedule.RetrainEvery = 0
 	if err := engine.WriteConfig(ws, cfg); err != nil {
 		t.Fatal(err)
@@ -80,7 +81,7 @@ func TestCycleSurvivesSIGKILL(t *testing.T) {
 	}
 	checkWorkspace(t, ws, "after a full cycle")
 	s, _ := datasets.Open(ws, nil)
-	cycles, err := engine.ReadCycles(ctx, s)
+	cycles, err := datasets.ReadCycles(ctx, s)
 	if err != nil || len(cycles) == 0 {
 		t.Fatalf("no cycle recorded after a full run: %v", err)
 	}

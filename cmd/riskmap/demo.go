@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/riskmap/riskmap/datasets/lab/netns"
+	"github.com/riskmap/riskmap/demo"
 	"github.com/riskmap/riskmap/engine"
 )
 
@@ -37,7 +38,7 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "riskmap demo: a %d-host lab on 127.0.0.0/8 in a private network namespace, %d cycles\n", *hosts, *cycles)
-	sum, err := engine.Demo(ctx, engine.DemoOptions{
+	sum, err := demo.Demo(ctx, demo.DemoOptions{
 		Dir: *dir, Hosts: *hosts, Cycles: *cycles, Seed: *seed, Log: m.logger(),
 		Observe: func(rep *engine.CycleReport) { m.printCycle(rep, false) },
 	})
@@ -51,7 +52,7 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 	return nil
 }
 
-func (m *Main) printDemo(s *engine.DemoSummary) {
+func (m *Main) printDemo(s *demo.DemoSummary) {
 	out := m.Stdout
 	fmt.Fprintf(out, "\n== Top risks (of %d assets)\n", s.Hosts)
 	for i, r := range s.TopRisks {

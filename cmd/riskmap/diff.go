@@ -10,9 +10,9 @@ import (
 
 	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/datasets"
-	"github.com/riskmap/riskmap/engine"
 	"github.com/riskmap/riskmap/features/baseline"
 	"github.com/riskmap/riskmap/features/nmapxml"
+	"github.com/riskmap/riskmap/ingest"
 )
 
 func (m *Main) runDiff(ctx context.Context, args []string) error {
@@ -73,11 +73,11 @@ func (m *Main) runDiff(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		a, err := engine.LoadSnapshot(ctx, s, old)
+		a, err := ingest.LoadSnapshot(ctx, s, old)
 		if err != nil {
 			return err
 		}
-		b, err := engine.LoadSnapshot(ctx, s, cur)
+		b, err := ingest.LoadSnapshot(ctx, s, cur)
 		if err != nil {
 			return err
 		}

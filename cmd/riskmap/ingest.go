@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/riskmap/riskmap/engine"
+	"github.com/riskmap/riskmap/ingest"
 )
 
 func (m *Main) runIngest(ctx context.Context, args []string) error {
@@ -104,13 +105,13 @@ func (m *Main) runIngestNmap(ctx context.Context, args []string) error {
 		return err
 	}
 	defer w.Close()
-	in := engine.NewIngester(w)
+	in := ingest.NewIngester(w)
 	cfg, err := engine.LoadConfig(m.workspace)
 	if err != nil {
 		return err
 	}
 	if cfg.Rules != "" {
-		if in.Rules, err = engine.LoadRules(cfg.Rules); err != nil {
+		if in.Rules, err = ingest.LoadRules(cfg.Rules); err != nil {
 			return err
 		}
 	}
@@ -121,9 +122,9 @@ func (m *Main) runIngestNmap(ctx context.Context, args []string) error {
 	ins := m.inputs(fs.Args(), ".xml")
 	for i, f := range ins {
 		m.progress("ingest %d/%d %s", i+1, len(ins), f.name)
-		var res engine.NmapIngest
+		var res ingest.NmapIngest
 		if f.err != nil {
-			res = engine.NmapIngest{File: f.name, Error: f.err.Error()}
+			res = ingest.NmapIngest{File: f.name, Error: f.err.Error()}
 		} else {
 			res, _, err = in.Nmap(ctx, f.name, f.data, "")
 			if err != nil && res.Error == "" {
@@ -190,16 +191,16 @@ func (m *Main) runIngestInventory(ctx context.Context, args []string) error {
 		return err
 	}
 	defer w.Close()
-	var files []engine.InventoryInput
-	var unread []engine.InventoryIngest
+	var files []ingest.InventoryInput
+	var unread []ingest.InventoryIngest
 	for _, f := range m.inputs(fs.Args(), ".json", ".csv", ".jsonl") {
 		if f.err != nil {
-			unread = append(unread, engine.InventoryIngest{File: f.name, Error: f.err.Error(), Warnings: []string{}})
+			unread = append(unread, ingest.InventoryIngest{File: f.name, Error: f.err.Error(), Warnings: []string{}})
 			continue
 		}
-		files = append(files, engine.InventoryInput{Name: f.name, Data: f.data})
+		files = append(files, ingest.InventoryInput{Name: f.name, Data: f.data})
 	}
-	snap, err := engine.NewIngester(w).Inventory(ctx, *provider, files)
+	snap, err := ingest.NewIngester(w).Inventory(ctx, *provider, files)
 	if err != nil {
 		return err
 	}

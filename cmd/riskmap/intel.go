@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/riskmap/riskmap/engine"
+	"github.com/riskmap/riskmap/ingest"
 )
 
 func (m *Main) runIntel(ctx context.Context, args []string) error {
@@ -30,12 +30,12 @@ func (m *Main) runIntel(ctx context.Context, args []string) error {
 	failed := false
 	for _, path := range fs.Args()[2:] {
 		data, err := os.ReadFile(path)
-		var res engine.IntelImport
+		var res ingest.IntelImport
 		if err == nil {
 			if kind == "kev" {
-				res, err = engine.ImportKEV(ctx, w, path, data)
+				res, err = ingest.ImportKEV(ctx, w, path, data)
 			} else {
-				res, err = engine.ImportEPSS(ctx, w, path, data)
+				res, err = ingest.ImportEPSS(ctx, w, path, data)
 			}
 		}
 		if err != nil {

@@ -15,7 +15,7 @@ import (
 	"github.com/riskmap/riskmap/datasets/estate"
 	"github.com/riskmap/riskmap/datasets/lab"
 	"github.com/riskmap/riskmap/datasets/lab/netns"
-	"github.com/riskmap/riskmap/engine"
+	"github.com/riskmap/riskmap/demo"
 )
 
 // labState is what `lab up` leaves in the workspace so that `lab down` and `lab advance`
@@ -150,7 +150,7 @@ func (m *Main) serveLab(ctx context.Context, cfg estate.Config, stateFile, invDi
 }
 
 func exportAWS(dir string, e *estate.Estate) error {
-	return engine.WriteInventory(dir, e)
+	return demo.WriteInventory(dir, e)
 }
 
 func writeLabState(path string, st labState) error {

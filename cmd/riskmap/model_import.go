@@ -6,8 +6,8 @@ import (
 	"os"
 	"strings"
 
-	"github.com/riskmap/riskmap/engine"
 	"github.com/riskmap/riskmap/models"
+	"github.com/riskmap/riskmap/training"
 )
 
 func (m *Main) importModel(ctx context.Context, ws, path, kind, featureList, name string, asJSON bool) error {
@@ -29,7 +29,7 @@ func (m *Main) importModel(ctx context.Context, ws, path, kind, featureList, nam
 		return err
 	}
 	defer w.Close()
-	res, err := engine.ImportModel(ctx, w, b, name, kind, names)
+	res, err := training.ImportModel(ctx, w, b, name, kind, names)
 	if err != nil {
 		return fmt.Errorf("import %s: %w", path, err)
 	}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/riskmap/riskmap/datasets"
 	"github.com/riskmap/riskmap/datasets/estate"
-	"github.com/riskmap/riskmap/engine"
+	"github.com/riskmap/riskmap/ingest"
 	"github.com/riskmap/riskmap/models"
 )
 
@@ -32,7 +32,7 @@ func TestModelCommands(t *testing.T) {
 	}
 	cfg := estate.DefaultConfig()
 	cfg.Hosts, cfg.Seed = 120, 9
-	e, err := engine.Simulate(context.Background(), w, cfg, 4)
+	e, err := ingest.Simulate(context.Background(), w, cfg, 4)
 	if err != nil {
 		t.Fatal(err)
 	}

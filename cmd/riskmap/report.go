@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/riskmap/riskmap/engine"
+	"github.com/riskmap/riskmap/report"
 )
 
 func (m *Main) runReport(ctx context.Context, args []string) error {
@@ -17,7 +17,7 @@ func (m *Main) runReport(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := engine.WriteReport(ctx, s, *out); err != nil {
+	if err := report.WriteReport(ctx, s, *out); err != nil {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "wrote %s\n", *out)

@@ -9,9 +9,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/riskmap/riskmap/engine"
 	"github.com/riskmap/riskmap/features"
 	"github.com/riskmap/riskmap/models"
+	"github.com/riskmap/riskmap/training"
 )
 
 func (m *Main) runScore(ctx context.Context, args []string) error {
@@ -45,14 +45,14 @@ func (m *Main) runScore(ctx context.Context, args []string) error {
 		return err
 	}
 	defer w.Close()
-	if err := engine.EnsureModels(w); err != nil {
+	if err := training.EnsureModels(w); err != nil {
 		return err
 	}
-	scored, err := engine.Score(ctx, w.Store(), engine.ScoreOptions{AsOf: at, Risk: *model, Anomaly: *anomaly, Explain: *explain, Engine: eng})
+	scored, err := models.Score(ctx, w.Store(), models.ScoreOptions{AsOf: at, Risk: *model, Anomaly: *anomaly, Explain: *explain, Engine: eng})
 	if err != nil {
 		return err
 	}
-	if err := engine.WriteScores(w, scored); err != nil {
+	if err := models.WriteScores(w, scored); err != nil {
 		return err
 	}
 	if *explain != "" {
@@ -96,7 +96,7 @@ func (m *Main) runScore(ctx context.Context, args []string) error {
 	return tw.Flush()
 }
 
-func (m *Main) printExplanation(scored *engine.Scored, asset string, asJSON bool) error {
+func (m *Main) printExplanation(scored *models.Scored, asset string, asJSON bool) error {
 	ex := scored.Explained
 	if ex == nil {
 		for _, s := range scored.Scores {

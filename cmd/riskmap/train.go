@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/riskmap/riskmap/engine"
+	"github.com/riskmap/riskmap/training"
 )
 
 func (m *Main) runTrain(ctx context.Context, args []string) error {
@@ -25,17 +25,17 @@ func (m *Main) runTrain(ctx context.Context, args []string) error {
 		return err
 	}
 	defer w.Close()
-	pts, err := engine.Points(ctx, w.Store())
+	pts, err := training.Points(ctx, w.Store())
 	if err != nil {
 		return err
 	}
 	m.progress("building features at %d as_of points", len(pts))
-	h, err := engine.BuildHistory(ctx, w.Store(), pts)
+	h, err := training.BuildHistory(ctx, w.Store(), pts)
 	m.progressDone()
 	if err != nil {
 		return err
 	}
-	res, err := engine.Train(ctx, w, h, engine.TrainOptions{Kind: fs.Arg(0), Algo: *algo, Seed: *seed, Promote: *promote})
+	res, err := training.Train(ctx, w, h, training.TrainOptions{Kind: fs.Arg(0), Algo: *algo, Seed: *seed, Promote: *promote})
 	if err != nil {
 		return err
 	}
