@@ -244,6 +244,15 @@ func TestNativeParityModes(t *testing.T) {
 			checkParity(t, mustParse(t, mustMarshal(t, mp)))
 		})
 	}
+	t.Run("regressor, AVERAGE with a base value", func(t *testing.T) {
+		mp := synthForest(3, false, []int64{0}, false, "NONE", []float32{0.75}, 5)
+		for _, a := range mp.Graph.Node[0].Attribute {
+			if a.GetName() == "aggregate_function" {
+				a.S = []byte("AVERAGE")
+			}
+		}
+		checkParity(t, mustParse(t, mustMarshal(t, mp)))
+	})
 }
 
 func TestNativeRefusals(t *testing.T) {
