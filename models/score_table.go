@@ -64,8 +64,10 @@ func ScoreFeatureTable(ctx context.Context, s *datasets.Store, m *Model, opts Sc
 	md := arrow.NewMetadata([]string{MetaScoreEngine, "riskmap.model_features"}, []string{string(sc.Engine()), fmt.Sprint(len(m.Features))})
 	schema := arrow.NewSchema(ScoredRowsSchema.Fields(), &md)
 	fw, err := pqarrow.NewFileWriter(schema, w,
-		// Dictionaries would only hash unique ids and scores: plain encoding, then zstd.
-		parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithDictionaryDefault(false), parquet.WithAllocator(mem)),
+		// Dictionaries would only hash unique ids and scores: plain encoding. Snappy, not the
+		// tables' zstd: a zstd encoder allocates its history window per page, which cost more
+		// than the scoring in the profile, for a file that is read once.
+		parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Snappy), parquet.WithDictionaryDefault(false), parquet.WithAllocator(mem)),
 		pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem), pqarrow.WithStoreSchema()))
 	if err != nil {
 		return st, err
