@@ -93,12 +93,25 @@ func violations(table map[string]rule, pkgs []pkgImports) []string {
 				out = append(out, fmt.Sprintf("%s imports %s, which the import table does not allow", pkg, imp))
 			}
 		}
+		var tests []string
 		for _, imp := range append(append([]string(nil), p.TestImports...), p.XTestImports...) {
 			if imp == p.ImportPath || slices.Contains(p.Imports, imp) {
 				continue // an external test imports its own package; the rest was checked above
 			}
+			tests = append(tests, imp)
 			if !permitted(imp, r.imports) && !permitted(imp, r.tests) {
 				out = append(out, fmt.Sprintf("a test of %s imports %s, which the import table does not allow", pkg, imp))
+			}
+		}
+		// The table says no more than the code does: every entry is used where it is listed.
+		for _, e := range r.imports {
+			if e != "*" && !used(e, p.Imports) {
+				out = append(out, fmt.Sprintf("the import table lets %s import %s, which it does not: remove it", pkg, e))
+			}
+		}
+		for _, e := range r.tests {
+			if e != "*" && !used(e, tests) {
+				out = append(out, fmt.Sprintf("the import table lets tests of %s import %s, which they do not: remove it", pkg, e))
 			}
 		}
 	}
@@ -109,6 +122,16 @@ func violations(table map[string]rule, pkgs []pkgImports) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// used says whether any of imports is what the table entry e names.
+func used(e string, imports []string) bool {
+	for _, imp := range imports {
+		if permitted(imp, []string{e}) && strings.Contains(strings.SplitN(imp, "/", 2)[0], ".") {
+			return true
+		}
+	}
+	return false
 }
 
 func permitted(imp string, rules []string) bool {
@@ -174,8 +197,8 @@ func TestDependencyDirection(t *testing.T) {
 }
 
 // TestDependencyCheckSeesTestFiles checks the checker: a backward import in a test file (a
-// features test importing engine), a test import of a package the table gives neither column,
-// and a stale table row are all reported.
+// features test importing engine), a stale table row and an entry the code does not use are
+// all reported.
 func TestDependencyCheckSeesTestFiles(t *testing.T) {
 	table := map[string]rule{
 		"features": {imports: []string{"riskmap", "datasets"}, tests: []string{"datasets/duckdb"}},
@@ -191,6 +214,7 @@ func TestDependencyCheckSeesTestFiles(t *testing.T) {
 	want := []string{
 		"a test of features imports " + module + "/engine, which the import table does not allow",
 		"docs/ARCHITECTURE.md's import table lists report, which is not a package",
+		"the import table lets features import riskmap, which it does not: remove it",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("violations:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

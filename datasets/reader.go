@@ -41,10 +41,22 @@ func (s *Store) Scan(ctx context.Context, table string, opts ScanOptions, fn fun
 	return nil
 }
 
-func (s *Store) scanFile(ctx context.Context, f File, opts ScanOptions, fn func(File, arrow.RecordBatch) error) error {
+// OpenRows opens a file of the store to read its rows, telling OnRead. The caller closes it.
+func (s *Store) OpenRows(f File) (*file.Reader, error) {
+	if s.OnRead != nil {
+		s.OnRead(f)
+	}
 	pf, err := file.OpenParquetFile(f.Path, false)
 	if err != nil {
-		return fmt.Errorf("read %s: %w", f.Path, err)
+		return nil, fmt.Errorf("read %s: %w", f.Path, err)
+	}
+	return pf, nil
+}
+
+func (s *Store) scanFile(ctx context.Context, f File, opts ScanOptions, fn func(File, arrow.RecordBatch) error) error {
+	pf, err := s.OpenRows(f)
+	if err != nil {
+		return err
 	}
 	defer pf.Close()
 	batch := opts.BatchRows

@@ -16,6 +16,11 @@ import (
 type Store struct {
 	Dir string
 	mem memory.Allocator
+
+	// OnRead, when set, is told of every file whose rows a reader opens (Scan, and the
+	// feature builder through OpenRows), from the reading goroutine: it must be safe for
+	// concurrent use. Footer-only reads are not reported. Tests count table reads with it.
+	OnRead func(File)
 }
 
 // Open opens (and creates when missing) the workspace at dir. mem is the allocator for every

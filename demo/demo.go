@@ -32,6 +32,9 @@ type DemoOptions struct {
 	Log    *slog.Logger
 	// Observe is told what each cycle did.
 	Observe func(*engine.CycleReport)
+	// Now is the demo's clock: the estate starts at it and the report is stamped with it
+	// (nil: time.Now).
+	Now func() time.Time
 }
 
 // DemoSummary is what the demo shows at the end.
@@ -77,7 +80,11 @@ func Demo(ctx context.Context, opts DemoOptions) (*DemoSummary, error) {
 	if opts.Seed == 0 {
 		opts.Seed = 1
 	}
-	began := time.Now()
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	began := time.Now() // wall time, for Elapsed
 	if err := resetDemoDir(opts.Dir); err != nil {
 		return nil, err
 	}
@@ -92,7 +99,7 @@ func Demo(ctx context.Context, opts DemoOptions) (*DemoSummary, error) {
 	defer w.Close()
 
 	ecfg := estate.DefaultConfig()
-	ecfg.Hosts, ecfg.Seed, ecfg.Start = opts.Hosts, opts.Seed, time.Now().UTC().Truncate(time.Hour)
+	ecfg.Hosts, ecfg.Seed, ecfg.Start = opts.Hosts, opts.Seed, now().UTC().Truncate(time.Hour)
 	e, err := estate.New(ecfg)
 	if err != nil {
 		return nil, err
@@ -160,7 +167,7 @@ func Demo(ctx context.Context, opts DemoOptions) (*DemoSummary, error) {
 		return nil, err
 	}
 	sum.Report = filepath.Join(opts.Dir, "report.html")
-	if err := report.WriteReport(ctx, s, sum.Report); err != nil {
+	if err := report.WriteReport(ctx, s, sum.Report, now()); err != nil {
 		return nil, err
 	}
 	sum.Elapsed = time.Since(began)

@@ -11,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/riskmap/riskmap/features/inventory"
 	"github.com/riskmap/riskmap/scanner"
 )
 
@@ -94,10 +95,8 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("alerts.retries: %d, want >= 0", c.Alerts.Retries))
 	}
 	for i, s := range c.Inventory {
-		switch s.Provider {
-		case "aws", "azure", "gcp", "csv", "jsonl":
-		default:
-			errs = append(errs, fmt.Errorf("inventory[%d].provider: %q, want aws, azure, gcp, csv or jsonl", i, s.Provider))
+		if !inventory.KnownProvider(s.Provider) {
+			errs = append(errs, fmt.Errorf("inventory[%d].provider: %q, want %s", i, s.Provider, inventory.ProviderList()))
 		}
 		if len(s.Paths) == 0 {
 			errs = append(errs, fmt.Errorf("inventory[%d].paths: empty", i))

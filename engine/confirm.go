@@ -36,9 +36,8 @@ func (l *Loop) confirm(ctx context.Context, found []riskmap.Finding, scope scann
 		byTarget[t] = append(byTarget[t], f)
 	}
 	// One plan item per asset (the plan's rule), holding every port to re-check.
-	plan := &scanner.Plan{CreatedAt: l.now()}
-	items := map[string]int{}
-	portsOf := map[string][]int{}
+	var items []scanner.Fixed
+	index := map[string]int{}
 	for _, t := range order {
 		if t.port == 0 {
 			continue // a host-level finding (host scripts): nothing port-sized to rescan
@@ -48,45 +47,28 @@ func (l *Loop) confirm(ctx context.Context, found []riskmap.Finding, scope scann
 		if key == "" {
 			key = "ip:" + t.ip.String()
 		}
-		if _, ok := items[key]; !ok {
-			items[key] = len(plan.Items)
-			plan.Items = append(plan.Items, scanner.PlanItem{
-				AssetID: f.AssetID, IPs: []netip.Addr{t.ip}, Tier: riskmap.TierStandard,
-				Reasons: []string{"confirm new serious findings"},
-			})
+		i, ok := index[key]
+		if !ok {
+			i, index[key] = len(items), len(items)
+			items = append(items, scanner.Fixed{AssetID: f.AssetID, Tier: riskmap.TierStandard, Ports: []int{}, Reason: "confirm new serious findings"})
 		}
-		if it := &plan.Items[items[key]]; !slices.Contains(it.IPs, t.ip) {
+		it := &items[i]
+		if !slices.Contains(it.IPs, t.ip) {
 			it.IPs = append(it.IPs, t.ip) // an asset with findings on several addresses
 		}
-		portsOf[key] = append(portsOf[key], t.port)
+		it.Ports = append(it.Ports, t.port)
 	}
-	for key, i := range items {
-		pl, err := scanner.NewPortList(portsOf[key])
-		if err != nil {
-			return nil, 0, err
-		}
-		plan.Items[i].Ports, plan.Items[i].Probes = pl, len(pl)
-		plan.Probes += len(pl)
-	}
-	plan.Budget = plan.Probes
-	again := map[string]bool{}
-	err := l.Runner.Run(ctx, plan, scope, func(r scanner.Result) error {
-		if len(r.XML) == 0 {
-			return nil
-		}
-		res, ing, err := l.in.Nmap(ctx, fmt.Sprintf("%s/confirm-%d-hosts", rep.Metrics.ID, len(r.Batch.Addrs)), r.XML, "confirm")
-		if err != nil && res.Error == "" {
-			return err
-		}
-		if ing != nil {
-			for _, f := range ing.Findings {
-				again[fmt.Sprintf("%s|%d|%s", f.IP, f.Port, f.RuleID)] = true
-			}
-		}
-		return nil
-	})
+	plan, err := l.profiles.PlanFor(l.now(), items)
 	if err != nil {
 		return nil, 0, err
+	}
+	rec, err := l.record(ctx, plan, scope, rep.Metrics.ID, "confirm")
+	if err != nil {
+		return nil, 0, err
+	}
+	again := map[string]bool{}
+	for _, f := range rec.Findings {
+		again[fmt.Sprintf("%s|%d|%s", f.IP, f.Port, f.RuleID)] = true
 	}
 	var confirmed []riskmap.Finding
 	failed := 0

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -34,6 +33,8 @@ type Loop struct {
 	Alerter *Alerter
 	// Observe, when set, is told what each cycle did (the demo prints it).
 	Observe func(*CycleReport)
+	// Ingester records what the scans find; nil means one writing through W.
+	Ingester *ingest.Ingester
 
 	profiles *scanner.Profiles
 	in       *ingest.Ingester
@@ -91,7 +92,10 @@ func (l *Loop) setup() error {
 	if l.Alerter == nil {
 		l.Alerter = &Alerter{W: l.W, Config: l.Config.Alerts}
 	}
-	l.in = ingest.NewIngester(l.W)
+	l.in = l.Ingester
+	if l.in == nil {
+		l.in = ingest.NewIngester(l.W)
+	}
 	if l.Config.Rules != "" {
 		if l.in.Rules, err = ingest.LoadRules(l.Config.Rules); err != nil {
 			return err
@@ -201,7 +205,7 @@ func (l *Loop) Cycle(ctx context.Context) (*CycleReport, error) {
 		anomalyOf[s.AssetID] = s.Anomaly
 	}
 	if len(rep.Diffs) > 0 {
-		after, err := models.Score(ctx, l.W.Store(), models.ScoreOptions{AsOf: l.now(), Risk: l.Config.Models.Risk, Anomaly: l.Config.Models.Anomaly})
+		after, err := models.Score(ctx, l.W.Store(), models.ScoreOptions{AsOf: l.now(), Risk: l.Config.Models.Risk, Anomaly: l.Config.Models.Anomaly, Priority: l.Config.Planner.Objective().Priority})
 		if err != nil {
 			return rep, err
 		}
@@ -261,40 +265,12 @@ func (l *Loop) Cycle(ctx context.Context) (*CycleReport, error) {
 }
 
 func (l *Loop) scan(ctx context.Context, plan *scanner.Plan, scope scanner.Scope, rep *CycleReport) error {
-	rates := map[int]bool{}
-	err := l.Runner.Run(ctx, plan, scope, func(r scanner.Result) error {
-		if r.Err != nil {
-			rep.ScanErrors = append(rep.ScanErrors, r.Err.Error())
-		}
-		rates[r.Batch.MaxRate] = true
-		if len(r.XML) == 0 {
-			return nil
-		}
-		name := fmt.Sprintf("%s/%s-%d-hosts", rep.Metrics.ID, r.Batch.Tier, len(r.Batch.Addrs))
-		res, ing, err := l.in.Nmap(ctx, name, r.XML, r.Batch.Tier.String())
-		if err != nil && res.Error == "" {
-			return err
-		}
-		if res.Error != "" {
-			rep.ScanErrors = append(rep.ScanErrors, res.Error)
-			return nil
-		}
-		if ing != nil {
-			rep.NewFindings = append(rep.NewFindings, ing.Findings...)
-			rep.Diffs = append(rep.Diffs, ing.Diffs...)
-		}
-		return nil
-	})
-	rep.Metrics.RateChanges = max(0, len(rates)-1)
-	if errors.Is(err, context.Canceled) {
-		return err
-	}
-	var se *scanner.ScopeError
-	if errors.As(err, &se) {
-		rep.ScanErrors = append(rep.ScanErrors, err.Error())
-		return nil
-	}
-	return err
+	rec, err := l.record(ctx, plan, scope, rep.Metrics.ID, "")
+	rep.ScanErrors = append(rep.ScanErrors, rec.Errors...)
+	rep.NewFindings = append(rep.NewFindings, rec.Findings...)
+	rep.Diffs = append(rep.Diffs, rec.Diffs...)
+	rep.Metrics.RateChanges = max(0, rec.Rates-1)
+	return keepScopeRefusals(err, &rep.ScanErrors)
 }
 
 // seriousKeys are the asset/port/rule keys of every serious finding before the cycle.

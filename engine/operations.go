@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -22,22 +21,27 @@ func (l *Loop) planAt(ctx context.Context, at time.Time, scope scanner.Scope) (*
 	if err := training.EnsureModels(l.W); err != nil {
 		return nil, nil, nil, err
 	}
-	scored, err := models.Score(ctx, l.W.Store(), models.ScoreOptions{AsOf: at, Risk: l.Config.Models.Risk, Anomaly: l.Config.Models.Anomaly})
+	// The estate as of at, read once and shared by scoring, predicted ports and candidates.
+	est, err := features.LoadEstate(ctx, l.W.Store(), features.BuildOptions{AsOf: at})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	scored, err := models.Score(ctx, l.W.Store(), models.ScoreOptions{Estate: est, Risk: l.Config.Models.Risk, Anomaly: l.Config.Models.Anomaly, Priority: l.Config.Planner.Objective().Priority})
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	if err := models.WriteScores(l.W, scored); err != nil {
 		return nil, nil, nil, err
 	}
-	assets, err := features.LatestAssets(ctx, l.W.Store(), at)
+	assets, err := est.Assets(ctx)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	predicted, err := features.PredictedPorts(ctx, l.W.Store(), at)
+	predicted, err := est.PredictedPorts(ctx)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	last, err := lastScans(ctx, l.W.Store())
+	last, err := l.in.LastScans(ctx)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -90,15 +94,11 @@ func (l *Loop) TargetPlan(ctx context.Context, specs []string, tier riskmap.Tier
 	if len(refused) > 0 {
 		return nil, fmt.Errorf("%w: %v", scanner.ErrOutOfScope, refused)
 	}
-	ports := l.profiles.Ports(tier, nil)
-	plan := &scanner.Plan{CreatedAt: l.now()}
-	for _, a := range addrs {
-		it := scanner.PlanItem{IPs: []netip.Addr{a}, Tier: tier, Ports: ports, Probes: l.profiles.Probes(tier, 1, len(ports), 0), Reasons: []string{"given as a target"}}
-		plan.Items = append(plan.Items, it)
-		plan.Probes += it.Probes
+	items := make([]scanner.Fixed, len(addrs))
+	for i, a := range addrs {
+		items[i] = scanner.Fixed{IPs: []netip.Addr{a}, Tier: tier, Reason: "given as a target"}
 	}
-	plan.Budget = plan.Probes
-	return plan, nil
+	return l.profiles.PlanFor(l.now(), items)
 }
 
 // ScanReport is what Loop.Scan recorded.
@@ -119,37 +119,14 @@ func (l *Loop) Scan(ctx context.Context, plan *scanner.Plan) (*ScanReport, error
 	if _, err := l.in.Recover(ctx); err != nil {
 		return nil, err
 	}
-	rep := &ScanReport{}
-	err = l.Runner.Run(ctx, plan, scope, func(r scanner.Result) error {
-		if r.Err != nil {
-			rep.Errors = append(rep.Errors, r.Err.Error())
+	rec, err := l.record(ctx, plan, scope, "scan", "")
+	rep := &ScanReport{Scans: rec.Scans, Hosts: rec.Hosts, Findings: len(rec.Findings), Diffs: len(rec.Diffs), Errors: rec.Errors}
+	for _, f := range rec.Findings {
+		if f.Severity.Serious() {
+			rep.Serious++
 		}
-		if len(r.XML) == 0 {
-			return nil
-		}
-		res, ing, err := l.in.Nmap(ctx, fmt.Sprintf("scan/%s-%d-hosts", r.Batch.Tier, len(r.Batch.Addrs)), r.XML, r.Batch.Tier.String())
-		if err != nil && res.Error == "" {
-			return err
-		}
-		if ing != nil {
-			rep.Scans++
-			rep.Hosts += res.HostsUp
-			rep.Findings += len(ing.Findings)
-			rep.Diffs += len(ing.Diffs)
-			for _, f := range ing.Findings {
-				if f.Severity.Serious() {
-					rep.Serious++
-				}
-			}
-		}
-		return nil
-	})
-	var se *scanner.ScopeError
-	if errors.As(err, &se) {
-		rep.Errors = append(rep.Errors, err.Error())
-		err = nil
 	}
-	return rep, err
+	return rep, keepScopeRefusals(err, &rep.Errors)
 }
 
 // Targets ranks the in-scope addresses of the latest scores for other scanners: highest
@@ -190,7 +167,9 @@ func (l *Loop) Targets(ctx context.Context, top int, tier *riskmap.Tier) ([]risk
 			out = append(out, riskmap.Target{AssetID: a.ID, IP: addr.String(), Ports: portsOf[a.ID], Tier: tierOf[a.ID], Priority: s.Priority})
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Priority > out[j].Priority })
+	sort.SliceStable(out, func(i, j int) bool {
+		return scanner.Compare(riskmap.Score{AssetID: out[i].AssetID, Priority: out[i].Priority}, riskmap.Score{AssetID: out[j].AssetID, Priority: out[j].Priority}) < 0
+	})
 	if top > 0 && len(out) > top {
 		out = out[:top]
 	}

@@ -90,20 +90,11 @@ type Count struct {
 // it, findings of such scans, later inventory snapshots, KEV entries added later, and EPSS
 // scores dated later are all left out.
 func Build(ctx context.Context, s *datasets.Store, opts BuildOptions, emit func(arrow.RecordBatch) error) (Stats, error) {
-	if err := opts.Validate(); err != nil {
-		return Stats{}, err
-	}
-	agg, err := prepare(ctx, s, opts, true)
+	e, stats, err := loadEstate(ctx, s, opts)
 	if err != nil {
-		return Stats{}, err
+		return stats, err
 	}
-	if err := agg.readAll(ctx, true); err != nil {
-		return agg.stats, err
-	}
-	if err := agg.emit(ctx, opts, emit); err != nil {
-		return agg.stats, err
-	}
-	return agg.stats, nil
+	return e.Features(ctx, emit)
 }
 
 // prepare loads what the streaming pass joins against: the scans, the snapshot and, when

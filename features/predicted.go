@@ -38,6 +38,12 @@ func PredictedPorts(ctx context.Context, s *datasets.Store, asOf time.Time) (map
 	if err := agg.readAll(ctx, false); err != nil {
 		return nil, err
 	}
+	return predicted(ctx, agg)
+}
+
+// predicted computes PredictedPorts from an aggregator that has read at least the hosts and
+// observations.
+func predicted(ctx context.Context, agg *aggregator) (map[string][]int, error) {
 	sb := agg.siblings()
 	out := map[string][]int{}
 	type ranked struct {

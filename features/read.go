@@ -7,9 +7,7 @@ import (
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/riskmap/riskmap/datasets"
 )
@@ -62,7 +60,7 @@ func (r tableRead) run(ctx context.Context, s *datasets.Store, fn func(worker in
 					errs[w] = err
 					return
 				}
-				if err := r.file(ctx, s.Allocator(), f, func(rec arrow.RecordBatch) error { return fn(w, f, rec) }); err != nil {
+				if err := r.file(ctx, s, f, func(rec arrow.RecordBatch) error { return fn(w, f, rec) }); err != nil {
 					errs[w] = err
 					cancel()
 					return
@@ -115,10 +113,11 @@ func assign(files []datasets.File, n int) [][]datasets.File {
 	return shares
 }
 
-func (r tableRead) file(ctx context.Context, mem memory.Allocator, f datasets.File, fn func(arrow.RecordBatch) error) error {
-	pf, err := file.OpenParquetFile(f.Path, false)
+func (r tableRead) file(ctx context.Context, s *datasets.Store, f datasets.File, fn func(arrow.RecordBatch) error) error {
+	mem := s.Allocator()
+	pf, err := s.OpenRows(f)
 	if err != nil {
-		return fmt.Errorf("read %s: %w", f.Path, err)
+		return err
 	}
 	defer pf.Close()
 	batch := r.batchRows

@@ -85,8 +85,11 @@ func LoadSnapshot(ctx context.Context, s *datasets.Store, sc riskmap.Scan) (*bas
 	if err != nil {
 		return nil, err
 	}
-	cov, _ := baseline.CoverageFromArgs(sc.Args)
-	return &baseline.Snapshot{Scan: sc, Hosts: hosts, Observations: obs, Coverage: cov}, nil
+	snap, err := baseline.NewSnapshot(sc, hosts, obs)
+	if err != nil {
+		return nil, err
+	}
+	return &snap, nil
 }
 
 // diffs compares each host of a new scan with its own baseline: the most recent complete
@@ -99,7 +102,10 @@ func (in *Ingester) diffs(ctx context.Context, sc riskmap.Scan, hosts []riskmap.
 	if err != nil {
 		return nil, err
 	}
-	cov, _ := baseline.CoverageFromArgs(sc.Args)
+	cov, err := baseline.ScanCoverage(sc)
+	if err != nil {
+		return nil, err
+	}
 	current := baseline.Candidate{Scan: sc, Coverage: cov}
 	byIP := map[string][]riskmap.Observation{}
 	for _, o := range obs {
@@ -110,14 +116,20 @@ func (in *Ingester) diffs(ctx context.Context, sc riskmap.Scan, hosts []riskmap.
 		var cands []baseline.Candidate
 		for _, id := range h.byHost[hostKey(host.AssetID, host.IP)] {
 			prev := h.scans[id]
-			pc, _ := baseline.CoverageFromArgs(prev.Args)
+			pc, err := baseline.ScanCoverage(prev)
+			if err != nil {
+				continue // a stored scan whose -p does not parse cannot be shown to cover this one
+			}
 			cands = append(cands, baseline.Candidate{Scan: prev, Coverage: pc})
 		}
 		base, ok := baseline.AutoBaseline(current, cands)
 		if !ok {
 			continue
 		}
-		after := baseline.Snapshot{Scan: sc, Hosts: []riskmap.Host{host}, Observations: byIP[host.IP], Coverage: cov}
+		after, err := baseline.NewSnapshot(sc, []riskmap.Host{host}, byIP[host.IP])
+		if err != nil {
+			return nil, err
+		}
 		changes, err := in.hostDiff(ctx, h, base, host, after)
 		if err != nil {
 			return nil, err

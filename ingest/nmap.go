@@ -42,6 +42,8 @@ type Ingester struct {
 
 	// Rules turn observations into findings; nil means the default rules.
 	Rules *findings.Rules
+	// Parse turns nmap XML into records: the XML's one parse. nil means nmapxml.Parse.
+	Parse func(raw []byte, opts nmapxml.Options) (*nmapxml.Result, error)
 
 	scans       map[string]bool
 	assets      *assetIndex
@@ -98,7 +100,11 @@ func (in *Ingester) Nmap(ctx context.Context, name string, raw []byte, profile s
 	if err != nil {
 		return res, nil, err
 	}
-	parsed, err := nmapxml.Parse(raw, nmapxml.Options{Source: name})
+	parse := in.Parse
+	if parse == nil {
+		parse = nmapxml.Parse
+	}
+	parsed, err := parse(raw, nmapxml.Options{Source: name})
 	if err != nil {
 		if !known[res.ScanID] {
 			os.Remove(rawPath)

@@ -26,6 +26,12 @@ type ScoreOptions struct {
 	BatchRows int
 	// Engine forces the engine of both models (EngineAuto: native for tree ensembles).
 	Engine Engine
+	// Priority ranks an asset by its risk and anomaly: scanner.Objective.Priority, so that
+	// scores rank as the planner does (nil: the risk alone).
+	Priority func(risk, anomaly float32) float32
+	// Estate is the estate to score, already read (its AsOf replaces AsOf); nil means the
+	// estate as of AsOf, read here.
+	Estate *features.Estate
 }
 
 // Scored is the scores of one run, most urgent first.
@@ -50,18 +56,15 @@ type AssetExplanation struct {
 	Contributions []float32
 }
 
-// Priority combines risk and anomaly into the rank key: risk first, raised by strangeness
-// (an asset that changed unexpectedly deserves a look even when its risk is modest).
-func Priority(risk, anomaly float32) float32 {
-	return risk + 0.25*anomaly*(1-risk)
-}
-
 // Score scores every asset as of opts.AsOf with the current (or named) models through
 // onnxruntime, explains the risk score (Saabas paths for riskmap's tree models, perturbation
-// otherwise), and returns the scores sorted by priority. Features stream from features.Build
+// otherwise), and returns the scores sorted by opts.Priority. Features stream from features.Build
 // in batches straight into the reused onnxruntime sessions, so memory holds one batch of
 // features, not the table.
 func Score(ctx context.Context, s *datasets.Store, opts ScoreOptions) (*Scored, error) {
+	if opts.Estate != nil {
+		opts.AsOf = opts.Estate.AsOf
+	}
 	if opts.AsOf.IsZero() {
 		opts.AsOf = time.Now().UTC()
 	}
@@ -74,8 +77,9 @@ func Score(ctx context.Context, s *datasets.Store, opts ScoreOptions) (*Scored, 
 	if opts.Reasons == 0 {
 		opts.Reasons = 3
 	}
-	if err := InitRuntime(); err != nil {
-		return nil, err
+	priority := opts.Priority
+	if priority == nil {
+		priority = func(risk, _ float32) float32 { return risk }
 	}
 	names := features.Names()
 	reg := OpenRegistry(s.Dir)
@@ -118,7 +122,13 @@ func Score(ctx context.Context, s *datasets.Store, opts ScoreOptions) (*Scored, 
 	}
 	cols := len(names)
 	var x, riskOut, anomalyOut, ref []float32
-	_, err = features.Build(ctx, s, features.BuildOptions{AsOf: opts.AsOf, BatchRows: opts.BatchRows}, func(rec arrow.RecordBatch) error {
+	est := opts.Estate
+	if est == nil {
+		if est, err = features.LoadEstate(ctx, s, features.BuildOptions{AsOf: opts.AsOf, BatchRows: opts.BatchRows}); err != nil {
+			return nil, err
+		}
+	}
+	_, err = est.Features(ctx, func(rec arrow.RecordBatch) error {
 		ids, n, err := features.RowMajor(rec, names, &x)
 		if err != nil {
 			return err
@@ -148,7 +158,7 @@ func Score(ctx context.Context, s *datasets.Store, opts ScoreOptions) (*Scored, 
 			row := x[i*cols : (i+1)*cols]
 			sc := riskmap.Score{
 				AssetID: id, AsOf: opts.AsOf, Model: riskCard.Name, ModelVersion: riskCard.Version,
-				Risk: riskOut[i], Anomaly: anomalyOut[i], Priority: Priority(riskOut[i], anomalyOut[i]),
+				Risk: riskOut[i], Anomaly: anomalyOut[i], Priority: priority(riskOut[i], anomalyOut[i]),
 			}
 			if explainer != nil {
 				e, err := explainer.Explain(row, ref)
@@ -167,7 +177,11 @@ func Score(ctx context.Context, s *datasets.Store, opts ScoreOptions) (*Scored, 
 	if err != nil {
 		return nil, err
 	}
-	sort.SliceStable(out.Scores, func(i, j int) bool { return out.Scores[i].Priority > out.Scores[j].Priority })
+	// Highest priority first, ties by asset id: scanner.Compare's order.
+	sort.SliceStable(out.Scores, func(i, j int) bool {
+		a, b := out.Scores[i], out.Scores[j]
+		return a.Priority > b.Priority || (a.Priority == b.Priority && a.AssetID < b.AssetID)
+	})
 	return out, nil
 }
 

@@ -49,11 +49,6 @@ func ScoreFeatureTable(ctx context.Context, s *datasets.Store, m *Model, opts Sc
 	if err := m.CheckFeatures(names, features.Version); err != nil {
 		return st, err
 	}
-	if opts.Engine != EngineNative {
-		if err := InitRuntime(); err != nil {
-			return st, err
-		}
-	}
 	sc, err := NewScorer(m, opts)
 	if err != nil {
 		return st, err

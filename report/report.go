@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/riskmap/riskmap/datasets"
 	"github.com/riskmap/riskmap/features"
 	"github.com/riskmap/riskmap/models"
+	"github.com/riskmap/riskmap/scanner"
 )
 
 // ComparisonFile is where a run that knows the ground truth (the demo, the benchmark) leaves
@@ -71,9 +73,10 @@ type reportData struct {
 // fetches) about the workspace: the risk distribution, the top assets with reasons, coverage
 // of serious exposures against probes (riskmap and uniform sweeps, when a comparison was
 // recorded), findings and changes over cycles, model metrics over versions, and exposure by
-// VPC, subnet and security group.
-func WriteReport(ctx context.Context, s *datasets.Store, path string) error {
-	d := reportData{Generated: time.Now().UTC().Format(time.RFC3339), Workspace: s.Dir, Findings: map[string]int{}}
+// VPC, subnet and security group. now stamps the report; the inventory shown is the latest
+// snapshot up to a day after it.
+func WriteReport(ctx context.Context, s *datasets.Store, path string, now time.Time) error {
+	d := reportData{Generated: now.UTC().Format(time.RFC3339), Workspace: s.Dir, Findings: map[string]int{}}
 	scores, err := datasets.ReadAll(ctx, s, datasets.TableScores, nil, datasets.DecodeScores)
 	if err != nil {
 		return err
@@ -90,11 +93,11 @@ func WriteReport(ctx context.Context, s *datasets.Store, path string) error {
 			cur = append(cur, sc)
 		}
 	}
-	sort.Slice(cur, func(i, j int) bool { return cur[i].Priority > cur[j].Priority })
+	slices.SortStableFunc(cur, scanner.Compare)
 	if !latest.IsZero() {
 		d.AsOf = latest.Format(time.RFC3339)
 	}
-	assets, err := features.LatestAssets(ctx, s, time.Now().Add(24*time.Hour))
+	assets, err := features.LatestAssets(ctx, s, now.Add(24*time.Hour))
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package scanner
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,30 +15,32 @@ import (
 	"github.com/Ullaakut/nmap/v3"
 )
 
-// runBatch runs one nmap process through github.com/Ullaakut/nmap/v3 and returns its raw XML.
+// runBatch runs one nmap process and returns its raw XML.
 //
-// The library is used for what it does well (typed options, running the process under a
-// context, mapping nmap's failures to sentinels); its quirks are worked around here, at the
-// boundary:
+// github.com/Ullaakut/nmap/v3 is used for what it does well: typed options that build the
+// command line (Scanner.Args), and its error sentinels. The process itself is started here
+// (execNmap), not by Scanner.Run, and this is why, at the boundary:
 //
+//   - Scanner.Run always parses nmap's XML into the library's Run tree, which riskmap would
+//     throw away: the XML's one parse into records is features/nmapxml's, at ingest, from
+//     the raw bytes stored first. The runner makes one token pass over the bytes (inspect)
+//     for the rate feedback, nmap's <finished errormsg> and well-formedness, and builds no
+//     tree.
 //   - Scanner.Progress starts a goroutine that unmarshals the stdout buffer while the copy
 //     goroutine is still writing it (a data race) and sends on a channel it closes
 //     elsewhere. Progress is instead read from the <taskprogress> elements that
 //     --stats-every writes into the XML file, by a poller that only reads the file.
 //   - Scanner.Streamer's copy goroutine assigns Run's named error result without
-//     synchronisation, also after Run has returned when the process fails to start, so it is
-//     not used either. The XML goes to a file (Scanner.ToFile, i.e. "-oX <file>"), which nmap
-//     flushes after each host; this is also what keeps completed hosts when a run is
-//     cancelled, as the library's stdout buffer is dropped on cancel.
-//   - Run.ToFile opens without O_TRUNC (a shorter XML over an older, longer file leaves a
-//     corrupt tail) and never closes the file. It is not used: the caller stores Result.XML.
-//     The -oX file is a fresh os.CreateTemp file, which nmap opens with truncation anyway.
-//   - WithCustomSysProcAttr calls its function with cmd.SysProcAttr, which is still nil at
-//     that point, so it can neither set Setpgid nor Pdeathsig. It is not used; cancellation
-//     is the library's exec.CommandContext, which kills nmap. Nothing completed is lost by
-//     that: the XML of finished hosts is already flushed to the file.
-//   - On cancel or timeout the library returns ErrScanInterrupt or ErrScanTimeout without
-//     saying which context ended; the parent context tells.
+//     synchronisation. The XML goes to a file ("-oX <file>"), which nmap flushes after each
+//     host; this is also what keeps completed hosts when a run is cancelled.
+//   - Run.ToFile opens without O_TRUNC and never closes the file; it is not used. The -oX
+//     file is a fresh os.CreateTemp file, which nmap opens with truncation anyway.
+//   - WithCustomSysProcAttr calls its function with a nil cmd.SysProcAttr, so it can neither
+//     set Setpgid nor Pdeathsig. Cancellation is exec.CommandContext, which kills nmap;
+//     the XML of finished hosts is already flushed to the file.
+//
+// execNmap maps nmap's failures to the library's sentinels as Scanner.Run would (stderr
+// first, then the context, then the exit status), so mapRunError reads either.
 func (r *Runner) runBatch(ctx context.Context, bin string, b Batch, scope Scope, prog *tracker) (res Result) {
 	res = Result{Batch: b, Started: r.now()}
 	defer func() { res.Finished = r.now() }() // res is the named result, so this reaches the caller
@@ -63,24 +66,61 @@ func (r *Runner) runBatch(ctx context.Context, bin string, b Batch, scope Scope,
 		res.Err = fmt.Errorf("%w: nmap arguments %q differ from the batch's %q", ErrNmapFailed, s.Args(), b.Args)
 		return res
 	}
-	s.ToFile(path)
 	follow := prog.tail(path, b, r.cfg.PollEvery)
-	_, warnings, runErr := s.Run()
+	w, runErr := execNmap(runCtx, bin, append(slices.Clone(s.Args()), "-oX", path))
 	res.XML, err = os.ReadFile(path)
 	follow.stop(res.XML)
 	if err != nil {
 		res.Err = fmt.Errorf("read nmap output: %w", err)
 		return res
 	}
-	var w []string
-	if warnings != nil {
-		w = *warnings
+	in := inspect(res.XML)
+	res.feedback = in.feedback
+	switch {
+	case runErr != nil:
+	case in.syntax != nil:
+		w = append(w, in.syntax.Error())
+		runErr = nmap.ErrParseOutput
+	case in.errorMsg != "":
+		runErr = errors.New(in.errorMsg)
 	}
 	res.Err = mapRunError(ctx, runCtx, runErr, w, r.cfg.RunTimeout)
 	if len(res.XML) == 0 && (res.Err == nil || errors.Is(res.Err, ErrBadXML)) {
 		res.Err = fmt.Errorf("%w: nmap wrote no XML: %s", ErrBadXML, tail(w, 3))
 	}
 	return res
+}
+
+// execNmap runs nmap with args (which name the -oX file) under ctx and returns its stderr
+// lines, with its failures mapped to the library's sentinels in Scanner.Run's order.
+func execNmap(ctx context.Context, bin string, args []string) ([]string, error) {
+	cmd := exec.CommandContext(ctx, bin, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr // stdout (nmap's normal output) is not needed: the XML is in the file
+	status := cmd.Run()
+	var warnings []string
+	if s := strings.Trim(stderr.String(), "\n "); s != "" {
+		for _, l := range strings.Split(s, "\n") {
+			warnings = append(warnings, strings.Trim(l, " "))
+		}
+	}
+	for _, l := range warnings {
+		switch {
+		case strings.Contains(l, "Malloc Failed!"):
+			return warnings, nmap.ErrMallocFailed
+		case strings.Contains(l, "requires root privileges."):
+			return warnings, nmap.ErrRequiresRoot
+		}
+	}
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return warnings, nmap.ErrScanTimeout
+	case errors.Is(ctx.Err(), context.Canceled):
+		return warnings, nmap.ErrScanInterrupt
+	case status != nil && status.Error() == "exit status 130": // SIGINT
+		return warnings, nmap.ErrScanInterrupt
+	}
+	return warnings, status
 }
 
 // mapRunError turns what the library returned into this package's sentinels, with nmap's

@@ -37,7 +37,7 @@ type Candidate struct {
 //
 //	value x Detection(t) x (share + (1 - share) x Coverage(t))
 //
-// where value = Risk + AnomalyWeight x Anomaly x (1 - Risk), share is PredictedShare when the
+// where value = Risk + AnomalyWeight x Anomaly x (1 - Risk) (the Objective), share is PredictedShare when the
 // asset has predicted ports (every tier scans them) and 0 otherwise, and Coverage is the
 // share of nmap's open-frequency the tier's own list covers. Tiers are chosen greedily by
 // marginal expected findings per marginal probe (skip to light, light to deep, ...), which is
@@ -133,8 +133,8 @@ func (pl *planner) newCand(c Candidate) *cand {
 		k.skip = SkipNoAddress
 		return k
 	}
-	r, an := float64(c.Risk), float64(c.Anomaly)
-	k.value = r + pl.cfg.AnomalyWeight*an*(1-r)
+	obj := pl.cfg.Objective()
+	k.value = obj.Value(c.Risk, c.Anomaly)
 	quietCap, note := pl.quietCap(c.Tags)
 	k.quietNote = note
 	quietOnly := false
@@ -147,7 +147,7 @@ func (pl *planner) newCand(c Candidate) *cand {
 		if len(c.PredictedPorts) > 0 && pl.profiles.Profile(t).Predicted {
 			share = pl.cfg.PredictedShare
 		}
-		k.gain[t] = k.value * pl.profiles.Profile(t).Detection * (share + (1-share)*pl.profiles.Coverage(t))
+		k.gain[t] = obj.Gain(k.value, pl.profiles.Profile(t).Detection, share, pl.profiles.Coverage(t))
 	}
 	if !k.allowed[riskmap.TierLight] && !k.allowed[riskmap.TierStandard] && !k.allowed[riskmap.TierDeep] {
 		k.skip = SkipMinRescan
@@ -378,13 +378,7 @@ func (pl *planner) plan() *Plan {
 		p.Items = append(p.Items, it)
 	}
 	slices.SortStableFunc(p.Items, func(a, b PlanItem) int {
-		switch {
-		case a.Priority > b.Priority:
-			return -1
-		case a.Priority < b.Priority:
-			return 1
-		}
-		return strings.Compare(a.AssetID, b.AssetID)
+		return Compare(riskmap.Score{AssetID: a.AssetID, Priority: a.Priority}, riskmap.Score{AssetID: b.AssetID, Priority: b.Priority})
 	})
 	return p
 }

@@ -1,3 +1,6 @@
+// Over 400 lines: the planner's behaviour tests (budget, tiers, exploration, rescan intervals,
+// quiet hours, network caps, determinism) share one candidate generator and its checks.
+
 package scanner_test
 
 import (

@@ -3,9 +3,11 @@ package scanner
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -66,15 +68,32 @@ type Feedback struct {
 
 // ReadFeedback counts host timeouts and unanswered ports in nmap XML. It reads as far as the
 // XML goes, so a truncated run (interrupted, timed out) still counts its completed hosts.
-func ReadFeedback(data []byte) Feedback {
-	var f Feedback
+func ReadFeedback(data []byte) Feedback { return inspect(data).feedback }
+
+// inspection is what the runner's one pass over a batch's XML reads: the rate feedback, the
+// error nmap reported in <finished errormsg>, and whether the XML is well-formed as far as it
+// goes. It is a token pass (no tree is built); the XML's one parse into records is
+// features/nmapxml's, at ingest.
+type inspection struct {
+	feedback Feedback
+	errorMsg string
+	syntax   error // the first syntax error; nil when the XML only ends early or not at all
+}
+
+func inspect(data []byte) inspection {
+	var in inspection
+	f := &in.feedback
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	dec.Strict = false
 	timedOut := false
 	for {
 		tok, err := dec.RawToken()
 		if err != nil {
-			return f
+			var se *xml.SyntaxError
+			if errors.As(err, &se) && !strings.Contains(se.Msg, "unexpected EOF") {
+				in.syntax = err
+			}
+			return in
 		}
 		se, ok := tok.(xml.StartElement)
 		if !ok {
@@ -104,6 +123,8 @@ func ReadFeedback(data []byte) Feedback {
 			if attr(se, "reason") == "no-response" {
 				f.NoResponse += atoi(attr(se, "count"))
 			}
+		case "finished":
+			in.errorMsg = attr(se, "errormsg")
 		}
 	}
 }

@@ -76,14 +76,17 @@ func (c RunnerConfig) Validate() error {
 
 // Result is one finished batch: its raw XML as nmap wrote it (possibly truncated when Err is
 // ErrInterrupted or ErrRunTimeout, possibly not XML at all when Err is ErrBadXML), the error,
-// and when it ran. The XML is handed over before anything else reads it, so that the caller
-// can store it first.
+// and when it ran. The XML is handed over before anything parses it into records, so that the
+// caller can store it first; the runner's only look at it is one token pass (rate feedback,
+// nmap's reported error, well-formedness), which builds nothing.
 type Result struct {
 	Batch    Batch
 	XML      []byte
 	Err      error
 	Started  time.Time
 	Finished time.Time
+
+	feedback Feedback // what the runner's token pass read, for the rate controller
 }
 
 // Runner runs plans with nmap. It keeps the adaptive rate across runs; one Run at a time.
@@ -189,7 +192,7 @@ func (r *Runner) Run(ctx context.Context, plan *Plan, scope Scope, sink func(Res
 			errs = append(errs, fmt.Errorf("sink: %w", err))
 		}
 		if res.Err == nil || errors.Is(res.Err, ErrRunTimeout) {
-			r.rate.Observe(res.Batch.Network, res.Batch.MaxRate, ReadFeedback(res.XML))
+			r.rate.Observe(res.Batch.Network, res.Batch.MaxRate, res.feedback)
 		}
 		if res.Err != nil {
 			errs = append(errs, fmt.Errorf("batch %s of %d hosts: %w", res.Batch.Tier, len(res.Batch.Addrs), res.Err))

@@ -19,9 +19,9 @@ type ImportResult struct {
 // ImportModel stamps the contract onto an ONNX model made elsewhere (skl2onnx with
 // zipmap=False, PyTorch), refuses it when it does not fit, evaluates it like a model riskmap
 // trained (same time split, same rules baseline, when the workspace has history) and
-// registers it. It does not make it current: `riskmap models promote` does, when it is
-// better.
-func ImportModel(ctx context.Context, w *datasets.Writer, onnx []byte, name, kind string, featureNames []string) (ImportResult, error) {
+// registers it, its card stamped now. It does not make it current: `riskmap models promote`
+// does, when it is better.
+func ImportModel(ctx context.Context, w *datasets.Writer, onnx []byte, name, kind string, featureNames []string, now time.Time) (ImportResult, error) {
 	if featureNames == nil {
 		featureNames = features.Names()
 	}
@@ -36,7 +36,7 @@ func ImportModel(ctx context.Context, w *datasets.Writer, onnx []byte, name, kin
 	if err != nil {
 		return ImportResult{}, err
 	}
-	card := models.Card{Name: name, Kind: kind, Algo: "imported", FeatureVersion: features.Version, Features: featureNames, CreatedAt: time.Now().UTC(), Notes: notes}
+	card := models.Card{Name: name, Kind: kind, Algo: "imported", FeatureVersion: features.Version, Features: featureNames, CreatedAt: now.UTC(), Notes: notes}
 	if err := m.CheckFeatures(features.Names(), features.Version); err != nil {
 		card.Notes = append(card.Notes, "not evaluated: "+err.Error())
 	} else if pts, err := Points(ctx, w.Store()); err == nil && len(pts) >= 3 {

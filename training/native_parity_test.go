@@ -66,6 +66,7 @@ func checkNativeParity(t *testing.T, m *models.Model) {
 // TestNativeParityTraining exports riskmap's own tree models, trained on data with missing values
 // (so that splits send NaN both ways), and a logistic regression that must stay on onnxruntime.
 func TestNativeParityTraining(t *testing.T) {
+	requireRuntime(t)
 	const rows, cols = 3000, 8
 	names := make([]string, cols)
 	for i := range names {

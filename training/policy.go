@@ -6,8 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os/exec"
-	"strings"
+	"runtime/debug"
 	"time"
 
 	"github.com/riskmap/riskmap/datasets"
@@ -82,6 +81,9 @@ type TrainOptions struct {
 	// held-out data.
 	Promote bool
 	Now     func() time.Time
+	// Commit is the source revision the card records; "" means the revision the running
+	// binary was built from (its build information), when it carries one.
+	Commit string
 }
 
 // TrainResult is what a training run registered.
@@ -170,7 +172,7 @@ func Train(ctx context.Context, w *datasets.Writer, h *History, opts TrainOption
 		Features: train.Features, DataWindow: models.Window{From: h.Points[0], To: cut},
 		Rows: train.Rows, LabelRate: float64(positives) / float64(train.Rows), Hyperparameters: hyper,
 		Seed: opts.Seed, Metrics: metrics.Map(), Baseline: base.Map(), Calibration: metrics.Calibration,
-		TrainingSeconds: elapsed, GitCommit: gitCommit(), CreatedAt: now().UTC(),
+		TrainingSeconds: elapsed, GitCommit: commit(opts.Commit), CreatedAt: now().UTC(),
 		HeldOut: heldOutID(test, h.Points[len(h.Points)-2]),
 	}
 	if opts.Kind == models.KindAnomaly {
@@ -231,11 +233,9 @@ func evaluateCurrent(reg *models.Registry, name, heldOut string, test Dataset) e
 	return reg.RecordEvaluation(name, cur, heldOut, Evaluate(scores, test.Y).Map())
 }
 
-// ScoreRows runs a model on row-major rows through onnxruntime.
+// ScoreRows runs a model on row-major rows through onnxruntime, which the caller has
+// initialised (models.InitRuntime).
 func ScoreRows(m *models.Model, x []float32, rows int) ([]float32, error) {
-	if err := models.InitRuntime(); err != nil {
-		return nil, err
-	}
 	sc, err := models.NewScorer(m, models.ScorerOptions{})
 	if err != nil {
 		return nil, err
@@ -260,10 +260,21 @@ func heldOutID(test Dataset, at time.Time) string {
 	return hex.EncodeToString(h.Sum(nil))[:32]
 }
 
-func gitCommit() string {
-	out, err := exec.Command("git", "rev-parse", "--short=12", "HEAD").Output()
-	if err != nil {
+// commit is the revision to stamp on a card: the one given, or the VCS revision in the
+// binary's build information ("" for go run and go test). riskmap never runs git in the
+// user's directory: that would stamp whatever repository the user happens to stand in.
+func commit(given string) string {
+	if given != "" {
+		return given
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
 		return ""
 	}
-	return strings.TrimSpace(string(out))
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" {
+			return s.Value[:min(12, len(s.Value))]
+		}
+	}
+	return ""
 }

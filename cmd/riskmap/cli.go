@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/riskmap/riskmap/datasets"
+	"github.com/riskmap/riskmap/models"
 )
 
 // Exit codes.
@@ -74,6 +75,17 @@ func (m *Main) commands() []command {
 	}
 }
 
+// scoresAssets says whether a command line runs models through onnxruntime.
+func scoresAssets(args []string) bool {
+	switch args[0] {
+	case "demo", "train", "score", "plan", "cycle", "targets":
+		return true
+	case "models":
+		return len(args) > 1 && args[1] == "import"
+	}
+	return false
+}
+
 // Run runs the command line args and returns the exit code.
 func (m *Main) Run(ctx context.Context, args []string) int {
 	if m.Getenv == nil {
@@ -104,7 +116,14 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		if c.name != rest[0] {
 			continue
 		}
-		err := c.run(m, ctx, rest[1:])
+		var err error
+		if scoresAssets(rest) {
+			// onnxruntime is initialised here, once, by the caller of everything that scores.
+			err = models.InitRuntime()
+		}
+		if err == nil {
+			err = c.run(m, ctx, rest[1:])
+		}
 		switch {
 		case err == nil:
 			return exitOK

@@ -38,8 +38,11 @@ func (m *Main) runDiff(ctx context.Context, args []string) error {
 				return err
 			}
 			res.Scan.ID = nmapxml.ScanID(raw)
-			cov, _ := baseline.CoverageFromArgs(res.Scan.Args)
-			snaps[i] = baseline.Snapshot{Scan: res.Scan, Hosts: res.Hosts, Observations: res.Observations, Coverage: cov}
+			snap, err := baseline.NewSnapshot(res.Scan, res.Hosts, res.Observations)
+			if err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
+			snaps[i] = snap
 		}
 		diffs = baseline.Diff(snaps[0], snaps[1])
 	case 0:

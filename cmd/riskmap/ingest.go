@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/riskmap/riskmap/engine"
+	"github.com/riskmap/riskmap/features/inventory"
 	"github.com/riskmap/riskmap/ingest"
 )
 
@@ -176,12 +177,11 @@ func (m *Main) runIngestInventory(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	switch *provider {
-	case "aws", "azure", "gcp", "csv", "jsonl":
-	case "":
-		return usageError("--provider is required (aws, azure, gcp, csv or jsonl)")
-	default:
-		return usageError("--provider %q: want aws, azure, gcp, csv or jsonl", *provider)
+	switch {
+	case *provider == "":
+		return usageError("--provider is required (%s)", inventory.ProviderList())
+	case !inventory.KnownProvider(*provider):
+		return usageError("--provider %q: want %s", *provider, inventory.ProviderList())
 	}
 	if fs.NArg() == 0 {
 		return usageError("no PATH given")

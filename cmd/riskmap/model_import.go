@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/riskmap/riskmap/models"
 	"github.com/riskmap/riskmap/training"
@@ -29,7 +30,7 @@ func (m *Main) importModel(ctx context.Context, ws, path, kind, featureList, nam
 		return err
 	}
 	defer w.Close()
-	res, err := training.ImportModel(ctx, w, b, name, kind, names)
+	res, err := training.ImportModel(ctx, w, b, name, kind, names, time.Now())
 	if err != nil {
 		return fmt.Errorf("import %s: %w", path, err)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/riskmap/riskmap/report"
 )
@@ -17,7 +18,7 @@ func (m *Main) runReport(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := report.WriteReport(ctx, s, *out); err != nil {
+	if err := report.WriteReport(ctx, s, *out, time.Now()); err != nil {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "wrote %s\n", *out)

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/riskmap/riskmap/engine"
 	"github.com/riskmap/riskmap/features"
 	"github.com/riskmap/riskmap/models"
 	"github.com/riskmap/riskmap/training"
@@ -48,7 +49,11 @@ func (m *Main) runScore(ctx context.Context, args []string) error {
 	if err := training.EnsureModels(w); err != nil {
 		return err
 	}
-	scored, err := models.Score(ctx, w.Store(), models.ScoreOptions{AsOf: at, Risk: *model, Anomaly: *anomaly, Explain: *explain, Engine: eng})
+	cfg, err := engine.LoadConfig(w.Store().Dir)
+	if err != nil {
+		return err
+	}
+	scored, err := models.Score(ctx, w.Store(), models.ScoreOptions{AsOf: at, Risk: *model, Anomaly: *anomaly, Explain: *explain, Engine: eng, Priority: cfg.Planner.Objective().Priority})
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package inventory
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/riskmap/riskmap"
@@ -52,11 +53,9 @@ func (im *Importer) state() *state {
 // readers. Errors are *ParseError values naming the file, the JSON path or CSV line and
 // column, and what was expected; on error nothing from the file is kept.
 func (im *Importer) Add(name string, data []byte) (FileSummary, error) {
-	switch im.Provider {
-	case "", "aws", "azure", "gcp", "csv", "jsonl":
-	default:
+	if im.Provider != "" && !KnownProvider(im.Provider) {
 		return FileSummary{File: name}, &ParseError{File: name, Err: fmt.Errorf(
-			"%w: Importer.Provider is %q; expected aws, azure, gcp, csv, jsonl or empty to detect", ErrProvider, im.Provider)}
+			"%w: Importer.Provider is %q; expected %s or empty to detect", ErrProvider, im.Provider, strings.Join(Providers, ", "))}
 	}
 	st := im.state()
 	st.seq++

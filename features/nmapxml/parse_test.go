@@ -1,3 +1,6 @@
+// Over 400 lines: the parser's table tests, one per element of the nmap XML it reads (hosts,
+// ports, scripts, OS, run stats, truncation); they share fixtures and helpers.
+
 package nmapxml_test
 
 import (
