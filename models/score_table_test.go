@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
+	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/datasets"
 	"github.com/riskmap/riskmap/features"
 	"github.com/riskmap/riskmap/models"
@@ -117,4 +118,45 @@ func readScores(t *testing.T, b []byte) (map[string]string, []float32) {
 		out = append(out, c.(*array.Float32).Float32Values()...)
 	}
 	return meta, out
+}
+
+// TestWriteScoresRecordsEngines checks that the scores table's file names the engines.
+func TestWriteScoresRecordsEngines(t *testing.T) {
+	s, err := datasets.Open(filepath.Join(t.TempDir(), "ws"), memory.NewGoAllocator())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := s.Writer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+	scored := &models.Scored{AsOf: at, RiskCard: models.Card{Name: "risk", Version: "v1"}, AnomalyCard: &models.Card{Name: "anomaly", Version: "v1"},
+		RiskEngine: models.EngineNative, AnomalyEngine: models.EngineONNXRuntime,
+		Scores: []riskmap.Score{{AssetID: "i-1", AsOf: at, Model: "risk", ModelVersion: "v1", Risk: 0.5}}}
+	if err := models.WriteScores(w, scored); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	files, err := s.Files(datasets.TableScores)
+	if err != nil || len(files) != 1 {
+		t.Fatalf("scores files %v, %v: want one", files, err)
+	}
+	pf, err := file.OpenParquetFile(files[0].Path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pf.Close()
+	kv := pf.MetaData().KeyValueMetadata()
+	got := map[string]string{}
+	for i, k := range kv.Keys() {
+		got[k] = kv.Values()[i]
+	}
+	if got[models.MetaRiskEngine] != "native" || got[models.MetaAnomalyEngine] != "onnxruntime" {
+		t.Fatalf("metadata %v: want %s=native, %s=onnxruntime", got, models.MetaRiskEngine, models.MetaAnomalyEngine)
+	}
+	back, err := datasets.ReadAll(context.Background(), s, datasets.TableScores, nil, datasets.DecodeScores)
+	if err != nil || len(back) != 1 || back[0].AssetID != "i-1" {
+		t.Fatalf("read back %v, %v", back, err)
+	}
 }
