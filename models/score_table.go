@@ -33,16 +33,17 @@ const MetaScoreEngine = "riskmap.engine"
 type ScoreFileStats struct {
 	Rows   int
 	Engine Engine
-	// Read is decoding Parquet column chunks into Arrow arrays, Assemble building the row-major
-	// matrix, Score the model, Write encoding and writing the output.
+	// Read is decoding Parquet column chunks into Arrow arrays, Assemble finding the columns
+	// (and replacing nulls by NaN), Score the model (which copies its rows out of the columns
+	// in parallel), Write encoding and writing the output.
 	Read, Assemble, Score, Write time.Duration
 }
 
 // ScoreFeatureTable streams every row of the workspace's features table through a model and
 // writes asset_id, as_of, score as Parquet to w: the batch path from Parquet to Parquet, whose
-// memory is one batch whatever the table's size. It reads only the columns it needs, copies the
-// feature columns into one reused row-major matrix (a null is a missing value, NaN), scores it
-// with the engine opts.Engine picks and records that engine in the output's metadata.
+// memory is one batch whatever the table's size. It reads only the columns it needs, hands the
+// feature columns to the scorer as they are (a null is a missing value, NaN), scores them with
+// the engine opts.Engine picks and records that engine in the output's metadata.
 func ScoreFeatureTable(ctx context.Context, s *datasets.Store, m *Model, opts ScorerOptions, w io.Writer) (ScoreFileStats, error) {
 	var st ScoreFileStats
 	names := features.Names()
@@ -68,9 +69,10 @@ func ScoreFeatureTable(ctx context.Context, s *datasets.Store, m *Model, opts Sc
 		return st, err
 	}
 	var (
-		x, out []float32
-		cols   = make([][]float32, len(names))
-		b      = array.NewRecordBuilder(mem, schema)
+		nulls [][]float32 // per feature, a copy of a column with nulls, NaN in their place
+		out   []float32
+		cols  = make([][]float32, len(names))
+		b     = array.NewRecordBuilder(mem, schema)
 	)
 	defer b.Release()
 	want := append([]string{"asset_id", "as_of"}, names...)
@@ -87,11 +89,11 @@ func ScoreFeatureTable(ctx context.Context, s *datasets.Store, m *Model, opts Sc
 		if err != nil {
 			return fmt.Errorf("%s: %w", f.Path, err)
 		}
-		x = RowMajor(cols, n, x)
-		markNulls(rec, want[2:], x)
+		nulls = markNulls(rec, want[2:], cols, nulls)
 		t1 := time.Now()
 		out = grow(out, n)
-		if err := sc.Score(x, n, out); err != nil {
+		// The scorer assembles rows from the columns itself, in parallel (ScoreColumns).
+		if err := sc.ScoreColumns(cols, n, out); err != nil {
 			return err
 		}
 		t2 := time.Now()
@@ -147,19 +149,25 @@ func featureColumns(rec arrow.RecordBatch, want []string, cols [][]float32) (ids
 	return ids, asOf, nil
 }
 
-// markNulls sets the matrix cells of null feature values to NaN, the model's missing value.
-func markNulls(rec arrow.RecordBatch, names []string, x []float32) {
+// markNulls points cols[f] at a copy of feature f's values with NaN, the model's missing value,
+// in place of its nulls, for the columns that have any; scratch holds the copies between batches.
+func markNulls(rec arrow.RecordBatch, names []string, cols, scratch [][]float32) [][]float32 {
+	if scratch == nil {
+		scratch = make([][]float32, len(names))
+	}
 	nan := float32(math.NaN())
-	width := len(names)
 	for f, name := range names {
 		col := rec.Column(rec.Schema().FieldIndices(name)[0])
 		if col.NullN() == 0 {
 			continue
 		}
+		c := append(scratch[f][:0], cols[f][:col.Len()]...)
 		for i := range col.Len() {
 			if col.IsNull(i) {
-				x[i*width+f] = nan
+				c[i] = nan
 			}
 		}
+		scratch[f], cols[f] = c, c
 	}
+	return scratch
 }

@@ -54,6 +54,8 @@ type Scorer struct {
 	sess    *ort.DynamicAdvancedSession
 	full    *tensors // a BatchRows batch, made on first use
 	part    *tensors // the last partial batch, kept for callers that repeat its size
+	// rowMajor is ScoreColumns' matrix for onnxruntime, reused.
+	rowMajor []float32
 }
 
 type tensors struct {
@@ -169,6 +171,29 @@ func (s *Scorer) Score(x []float32, rows int, out []float32) error {
 		copy(out[lo:hi], t.out.GetData())
 	}
 	return nil
+}
+
+// ScoreColumns is Score for a matrix given column by column: cols[f] holds feature f of every
+// row (at least rows values; NaN is a missing value). The native evaluator reads the columns
+// directly, each goroutine copying its own rows; onnxruntime gets them assembled by RowMajor.
+func (s *Scorer) ScoreColumns(cols [][]float32, rows int, out []float32) error {
+	if len(cols) != s.width {
+		return fmt.Errorf("score columns: %d columns: want %d, one per feature", len(cols), s.width)
+	}
+	for f, c := range cols {
+		if rows < 0 || len(c) < rows {
+			return fmt.Errorf("score columns: column %d holds %d values for %d rows", f, len(c), rows)
+		}
+	}
+	if len(out) != rows {
+		return fmt.Errorf("score columns: output holds %d scores: want %d", len(out), rows)
+	}
+	if s.native != nil {
+		s.native.scoreFrom(columns(cols), rows, out)
+		return nil
+	}
+	s.rowMajor = RowMajor(cols, rows, s.rowMajor)
+	return s.Score(s.rowMajor, rows, out)
 }
 
 // tensorsFor returns input and output tensors for n rows, reusing the full-batch pair or the last

@@ -81,6 +81,24 @@ func checkParity(t *testing.T, m *models.Model) {
 		if err := nat.Score(x, rows, got); err != nil {
 			t.Fatal(err)
 		}
+		// The same rows, column by column, must score the same.
+		width := len(m.Features)
+		cols := make([][]float32, width)
+		for f := range cols {
+			cols[f] = make([]float32, rows)
+			for r := range rows {
+				cols[f][r] = x[r*width+f]
+			}
+		}
+		byCols := make([]float32, rows)
+		if err := nat.ScoreColumns(cols, rows, byCols); err != nil {
+			t.Fatal(err)
+		}
+		for i := range byCols {
+			if math.Float32bits(byCols[i]) != math.Float32bits(got[i]) && !(byCols[i] != byCols[i] && got[i] != got[i]) {
+				t.Fatalf("threads %d row %d: by columns %v, by rows %v", threads, i, byCols[i], got[i])
+			}
+		}
 		nat.Close()
 		bad := 0
 		for i := range want {
