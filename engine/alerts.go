@@ -33,10 +33,26 @@ func FindingAlert(f riskmap.Finding, asset *riskmap.Asset, anomaly float32, at t
 	}
 }
 
+// ChangeSeverity is how bad a change against the baseline is, and whether it is alerted at
+// all: high where a confirmed serious finding sits on the changed port, medium when the
+// asset's anomaly reaches MinAnomaly, low for a new port or host of an unremarkable asset.
+// Other routine changes of unremarkable assets stay in the diffs table, unalerted.
+func (c AlertConfig) ChangeSeverity(d riskmap.Diff, anomaly float32, seriousOnPort bool) (riskmap.Severity, bool) {
+	switch {
+	case seriousOnPort:
+		return riskmap.SeverityHigh, true
+	case float64(anomaly) >= c.MinAnomaly:
+		return riskmap.SeverityMedium, true
+	case d.Change == riskmap.ChangeNewPort || d.Change == riskmap.ChangeNewHost:
+		return riskmap.SeverityLow, true
+	}
+	return riskmap.SeverityLow, false
+}
+
 // ChangeAlert makes the alert of a change against the baseline.
 func ChangeAlert(d riskmap.Diff, asset *riskmap.Asset, anomaly float32, severity riskmap.Severity, at time.Time) riskmap.Alert {
 	title := fmt.Sprintf("%s on %s", strings.ReplaceAll(d.Change, "_", " "), d.IP)
-	if d.Port > 0 {
+	if !d.HostLevel() { // port 0 is a port: host-level changes have no proto
 		title = fmt.Sprintf("%s %d/%s on %s", strings.ReplaceAll(d.Change, "_", " "), d.Port, d.Proto, d.IP)
 	}
 	action := "confirm the change was intended; if not, find who made it"

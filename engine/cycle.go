@@ -174,7 +174,7 @@ func (l *Loop) Cycle(ctx context.Context) (*CycleReport, error) {
 		"light", rep.Metrics.HostsLight, "standard", rep.Metrics.HostsStandard, "deep", rep.Metrics.HostsDeep, "explore", rep.Metrics.HostsExplore)
 
 	// 4. Scan and record.
-	before, err := seriousKeys(ctx, l.W.Store())
+	before, err := l.seriousKeys(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -222,14 +222,9 @@ func (l *Loop) Cycle(ctx context.Context) (*CycleReport, error) {
 	}
 	for _, d := range rep.Diffs {
 		an := anomalyOf[d.AssetID]
-		sev := riskmap.SeverityLow
-		switch {
-		case seriousAt[fmt.Sprintf("%s|%d", d.IP, d.Port)]:
-			sev = riskmap.SeverityHigh
-		case float64(an) >= l.Config.Alerts.MinAnomaly:
-			sev = riskmap.SeverityMedium
-		case d.Change != riskmap.ChangeNewPort && d.Change != riskmap.ChangeNewHost:
-			continue // routine changes of unremarkable assets are in the diffs table, not alerts
+		sev, alert := l.Config.Alerts.ChangeSeverity(d, an, seriousAt[fmt.Sprintf("%s|%d", d.IP, d.Port)])
+		if !alert {
+			continue
 		}
 		rep.Alerts = append(rep.Alerts, ChangeAlert(d, assetByID[d.AssetID], an, sev, l.now()))
 	}
@@ -274,8 +269,8 @@ func (l *Loop) scan(ctx context.Context, plan *scanner.Plan, scope scanner.Scope
 }
 
 // seriousKeys are the asset/port/rule keys of every serious finding before the cycle.
-func seriousKeys(ctx context.Context, s *datasets.Store) (map[string]bool, error) {
-	all, err := datasets.ReadAll(ctx, s, datasets.TableFindings, nil, datasets.DecodeFindings)
+func (l *Loop) seriousKeys(ctx context.Context) (map[string]bool, error) {
+	all, err := l.in.SeriousFindings(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -89,6 +89,8 @@ func (in *Ingester) Inventory(ctx context.Context, provider string, inputs []Inv
 	if err := in.W.WriteTable(datasets.TableAssets, datasets.DayPartition(im.SnapshotTime), snap.SnapshotID, rec); err != nil {
 		return snap, err
 	}
-	in.assets = nil // the IP index must see the new snapshot
+	if in.assets != nil {
+		in.assets.add(assets) // the IP index sees the new snapshot without reading the table again
+	}
 	return snap, nil
 }

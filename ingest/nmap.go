@@ -46,6 +46,7 @@ type Ingester struct {
 	Parse func(raw []byte, opts nmapxml.Options) (*nmapxml.Result, error)
 
 	scans       map[string]bool
+	serious     []riskmap.Finding // every serious finding recorded, once loaded
 	assets      *assetIndex
 	hist        *history
 	intelLoaded bool
@@ -172,6 +173,13 @@ func (in *Ingester) Record(ctx context.Context, s riskmap.Scan, hosts []riskmap.
 		return nil, err
 	}
 	in.hist.remember(s, hosts)
+	if in.serious != nil {
+		for _, f := range found {
+			if f.Severity.Serious() {
+				in.serious = append(in.serious, f)
+			}
+		}
+	}
 	known[s.ID] = true
 	return &Ingested{Scan: s, Hosts: hosts, Observations: obs, Findings: found, Diffs: changes}, nil
 }
@@ -267,28 +275,33 @@ func (in *Ingester) assetIndex(ctx context.Context) (*assetIndex, error) {
 		if err != nil {
 			return err
 		}
-		for i := range assets {
-			a := &assets[i]
-			m := idx.byIP[a.SnapshotTime]
-			if m == nil {
-				m = map[string]*riskmap.Asset{}
-				idx.byIP[a.SnapshotTime] = m
-				idx.times = append(idx.times, a.SnapshotTime)
-			}
-			for _, ip := range a.IPs() {
-				if addr, err := netip.ParseAddr(ip); err == nil {
-					m[addr.String()] = a
-				}
-			}
-		}
+		idx.add(assets)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	sort.Slice(idx.times, func(i, j int) bool { return idx.times[i].Before(idx.times[j]) })
 	in.assets = idx
 	return idx, nil
+}
+
+// add indexes the addresses of assets, each under its snapshot time.
+func (x *assetIndex) add(assets []riskmap.Asset) {
+	for i := range assets {
+		a := &assets[i]
+		m := x.byIP[a.SnapshotTime]
+		if m == nil {
+			m = map[string]*riskmap.Asset{}
+			x.byIP[a.SnapshotTime] = m
+			x.times = append(x.times, a.SnapshotTime)
+		}
+		for _, ip := range a.IPs() {
+			if addr, err := netip.ParseAddr(ip); err == nil {
+				m[addr.String()] = a
+			}
+		}
+	}
+	sort.Slice(x.times, func(i, j int) bool { return x.times[i].Before(x.times[j]) })
 }
 
 // lookup finds the asset that had ip in the latest snapshot at or before t, or else in the

@@ -43,7 +43,8 @@ type ScoreFileStats struct {
 // writes asset_id, as_of, score as Parquet to w: the batch path from Parquet to Parquet, whose
 // memory is one batch whatever the table's size. It reads only the columns it needs, hands the
 // feature columns to the scorer as they are (a null is a missing value, NaN), scores them with
-// the engine opts.Engine picks and records that engine in the output's metadata.
+// the engine opts.Engine picks and records that engine in the output's metadata. w is not
+// closed; a failed write to it is an error (never a panic) naming the cause.
 func ScoreFeatureTable(ctx context.Context, s *datasets.Store, m *Model, opts ScorerOptions, w io.Writer) (ScoreFileStats, error) {
 	var st ScoreFileStats
 	names := features.Names()
@@ -59,61 +60,66 @@ func ScoreFeatureTable(ctx context.Context, s *datasets.Store, m *Model, opts Sc
 	mem := s.Allocator()
 	md := arrow.NewMetadata([]string{MetaScoreEngine, "riskmap.model_features"}, []string{string(sc.Engine()), fmt.Sprint(len(m.Features))})
 	schema := arrow.NewSchema(ScoredRowsSchema.Fields(), &md)
-	fw, err := pqarrow.NewFileWriter(schema, w,
-		// Dictionaries would only hash unique ids and scores: plain encoding. Snappy, not the
-		// tables' zstd: a zstd encoder allocates its history window per page, which cost more
-		// than the scoring in the profile, for a file that is read once.
-		parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Snappy), parquet.WithDictionaryDefault(false), parquet.WithAllocator(mem)),
-		pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem), pqarrow.WithStoreSchema()))
-	if err != nil {
-		return st, err
-	}
-	var (
-		nulls [][]float32 // per feature, a copy of a column with nulls, NaN in their place
-		out   []float32
-		cols  = make([][]float32, len(names))
-		b     = array.NewRecordBuilder(mem, schema)
-	)
-	defer b.Release()
-	want := append([]string{"asset_id", "as_of"}, names...)
-	mark := time.Now()
-	err = s.Scan(ctx, datasets.TableFeatures, datasets.ScanOptions{BatchRows: opts.BatchRows, Columns: want}, func(f datasets.File, rec arrow.RecordBatch) error {
-		t0 := time.Now()
-		st.Read += t0.Sub(mark)
-		defer func() { mark = time.Now() }()
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		n := int(rec.NumRows())
-		ids, asOf, err := featureColumns(rec, want, cols)
+	// arrow-go's Parquet writer panics on some failed writes (a full disk): the guard makes
+	// that an error naming the cause.
+	err = datasets.GuardParquet("score table", w, func(w io.Writer) error {
+		fw, err := pqarrow.NewFileWriter(schema, w,
+			// Dictionaries would only hash unique ids and scores: plain encoding. Snappy, not
+			// the tables' zstd: a zstd encoder allocates its history window per page, which
+			// cost more than the scoring in the profile, for a file that is read once.
+			parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Snappy), parquet.WithDictionaryDefault(false), parquet.WithAllocator(mem)),
+			pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem), pqarrow.WithStoreSchema()))
 		if err != nil {
-			return fmt.Errorf("%s: %w", f.Path, err)
-		}
-		nulls = markNulls(rec, want[2:], cols, nulls)
-		t1 := time.Now()
-		out = grow(out, n)
-		// The scorer assembles rows from the columns itself, in parallel (ScoreColumns).
-		if err := sc.ScoreColumns(cols, n, out); err != nil {
 			return err
 		}
-		t2 := time.Now()
-		b.Field(2).(*array.Float32Builder).AppendValues(out, nil)
-		sa := b.Field(2).NewArray()
-		defer sa.Release()
-		outRec := array.NewRecordBatch(schema, []arrow.Array{ids, asOf, sa}, int64(n))
-		defer outRec.Release()
-		st.Rows += n
-		err = fw.Write(outRec) // one row group per batch: nothing of the output stays in memory
-		st.Assemble, st.Score, st.Write = st.Assemble+t1.Sub(t0), st.Score+t2.Sub(t1), st.Write+time.Since(t2)
+		var (
+			nulls [][]float32 // per feature, a copy of a column with nulls, NaN in their place
+			out   []float32
+			cols  = make([][]float32, len(names))
+			b     = array.NewRecordBuilder(mem, schema)
+		)
+		defer b.Release()
+		want := append([]string{"asset_id", "as_of"}, names...)
+		mark := time.Now()
+		err = s.Scan(ctx, datasets.TableFeatures, datasets.ScanOptions{BatchRows: opts.BatchRows, Columns: want}, func(f datasets.File, rec arrow.RecordBatch) error {
+			t0 := time.Now()
+			st.Read += t0.Sub(mark)
+			defer func() { mark = time.Now() }()
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			n := int(rec.NumRows())
+			ids, asOf, err := featureColumns(rec, want, cols)
+			if err != nil {
+				return fmt.Errorf("%s: %w", f.Path, err)
+			}
+			nulls = markNulls(rec, want[2:], cols, nulls)
+			t1 := time.Now()
+			out = grow(out, n)
+			// The scorer assembles rows from the columns itself, in parallel (ScoreColumns).
+			if err := sc.ScoreColumns(cols, n, out); err != nil {
+				return err
+			}
+			t2 := time.Now()
+			b.Field(2).(*array.Float32Builder).AppendValues(out, nil)
+			sa := b.Field(2).NewArray()
+			defer sa.Release()
+			outRec := array.NewRecordBatch(schema, []arrow.Array{ids, asOf, sa}, int64(n))
+			defer outRec.Release()
+			st.Rows += n
+			err = fw.Write(outRec) // one row group per batch: nothing of the output stays in memory
+			st.Assemble, st.Score, st.Write = st.Assemble+t1.Sub(t0), st.Score+t2.Sub(t1), st.Write+time.Since(t2)
+			return err
+		})
+		if err != nil {
+			fw.Close()
+			return err
+		}
+		t := time.Now()
+		err = fw.Close()
+		st.Write += time.Since(t)
 		return err
 	})
-	if err != nil {
-		fw.Close()
-		return st, err
-	}
-	t := time.Now()
-	err = fw.Close()
-	st.Write += time.Since(t)
 	return st, err
 }
 
