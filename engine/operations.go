@@ -166,7 +166,7 @@ func (l *Loop) Targets(ctx context.Context, top int, tier *riskmap.Tier) ([]risk
 			if err != nil || scope.Check(addr) != nil {
 				continue
 			}
-			out = append(out, riskmap.Target{AssetID: a.ID, IP: addr.String(), Ports: portsOf[a.ID], Tier: tierOf[a.ID], Priority: s.Priority})
+			out = append(out, riskmap.Target{AssetID: a.ID, IP: addr.String(), Ports: portsOf[a.ID], Tier: tierOf[a.ID], Priority: s.Priority, Why: s.Why})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {

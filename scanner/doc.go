@@ -26,6 +26,9 @@
 // Tiers (riskmap.Tier) are configured by profiles (profile.go): light is the asset's
 // predicted ports plus nmap's top 100; standard the top 1000 plus predicted ports with
 // -sV --version-light; deep every TCP port with -sV -sC, OS detection and safe scripts.
+// Standard and deep also run the access checks (checks.go, Checks): riskmap's own NSE scripts
+// (scanner/nse, installed by Run under the runner's TempDir and passed to --script by path)
+// and nmap's bundled ones; each runs only on its service's ports.
 // The top-N lists are computed from nmap-services (services.go), so every probe count in a
 // plan is exact; predicted ports are how riskmap sees the risky cloud ports the top 1000 leave
 // out (6379, 11211, 27017, 2375, 10250, ...).

@@ -60,14 +60,14 @@ type ProfileConfig struct {
 
 // DefaultProfileConfig returns the documented defaults: light is the predicted ports plus the
 // top 100 without version detection; standard the top 1000 plus predicted ports with
-// -sV --version-light; deep every TCP port with -sV -sC, OS detection and a few safe scripts
-// for the risky cloud services.
+// -sV --version-light and the Checks (unauthenticated access to the risky cloud services);
+// deep every TCP port with -sV -sC, OS detection, the Checks and a few more safe scripts.
 func DefaultProfileConfig() ProfileConfig {
 	return ProfileConfig{
 		Light:    Profile{TopPorts: 100, Predicted: true, Factor: 1.0, Detection: 0.4},
-		Standard: Profile{TopPorts: 1000, Predicted: true, Version: "light", Factor: 1.2, Detection: 0.75},
+		Standard: Profile{TopPorts: 1000, Predicted: true, Version: "light", Scripts: Checks(), Factor: 1.2, Detection: 0.75},
 		Deep: Profile{AllPorts: true, Predicted: true, Version: "normal", DefaultScripts: true,
-			Scripts:     []string{"redis-info", "memcached-info", "rdp-enum-encryption", "ssh2-enum-algos"},
+			Scripts:     append(Checks(), "rdp-enum-encryption", "ssh2-enum-algos"),
 			OSDetection: true, Factor: 1.5, Detection: 1.0},
 	}
 }

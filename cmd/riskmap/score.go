@@ -94,9 +94,9 @@ func (m *Main) runScore(ctx context.Context, args []string) error {
 		fmt.Fprintln(m.Stdout, "  "+n)
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ASSET\tPRIORITY\tRISK\tANOMALY\tREASONS")
+	fmt.Fprintln(tw, "ASSET\tPRIORITY\tRISK\tANOMALY\tWHY")
 	for _, s := range list {
-		fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%.3f\t%s\n", s.AssetID, s.Priority, s.Risk, s.Anomaly, strings.Join(s.Reasons, "; "))
+		fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%.3f\t%s\n", s.AssetID, s.Priority, s.Risk, s.Anomaly, strings.Join(why(s), "; "))
 	}
 	return tw.Flush()
 }
