@@ -40,8 +40,9 @@ run ./models 'BenchmarkScor' 1x
 run ./training 'BenchmarkScoreParquet$' 1x
 run ./training 'BenchmarkScoreParquetRSS$' 1x 1
 run ./engine 'BenchmarkScanEfficiency' 1x 1   # one run: it takes about 20 minutes
+run ./engine 'BenchmarkExploration' 1x 1      # one run: 60 hosts, 6 cycles, three strategies
 # The main job, and its report checked in headless Chromium with a screenshot.
 ./bin/riskmap demo --dir "$out/demo" | tee "$out/demo.txt"
 bash bench/report-check.sh "$out/demo/report.html" bench/report.png
-go run ./bench/results -in "$out/bench.txt" -out bench/results.md -efficiency "$out/scan-efficiency.json" -demo "$out/demo.txt"
+go run ./bench/results -in "$out/bench.txt" -out bench/results.md -efficiency "$out/scan-efficiency.json" -exploration "$out/exploration.json" -demo "$out/demo.txt"
 echo "bench: wrote bench/results.md" >&2

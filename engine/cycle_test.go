@@ -57,6 +57,7 @@ func (h *hook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 var readBudget = map[string]int{
 	"assets": 5, "scans": 2, "hosts": 3, "observations": 3, "findings": 2, "diffs": 1,
 	"cycles": 1, "kev": 3, "epss": 3, "scores": 0, "alerts": 0, "features": 0, // kev, epss: by reading the code
+	"coverage": 1, // the planner's port-space sweep reads when each port was last probed
 }
 
 // TestCycleOnLab runs two real cycles (real nmap, real onnxruntime, real Parquet) against a

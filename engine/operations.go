@@ -18,6 +18,16 @@ import (
 // planAt scores every asset as of at and plans the scan: the part of a cycle that
 // `riskmap plan` runs alone.
 func (l *Loop) planAt(ctx context.Context, at time.Time, scope scanner.Scope) (*models.Scored, []riskmap.Asset, *scanner.Plan, error) {
+	scored, assets, cands, err := l.candidatesAt(ctx, at, scope)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	plan, err := scanner.NewPlan(at, cands, l.Config.Planner, l.profiles)
+	return scored, assets, plan, err
+}
+
+// candidatesAt scores every asset as of at and returns the planner's candidates.
+func (l *Loop) candidatesAt(ctx context.Context, at time.Time, scope scanner.Scope) (*models.Scored, []riskmap.Asset, []scanner.Candidate, error) {
 	if err := training.EnsureModels(l.W); err != nil {
 		return nil, nil, nil, err
 	}
@@ -45,8 +55,15 @@ func (l *Loop) planAt(ctx context.Context, at time.Time, scope scanner.Scope) (*
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	plan, err := scanner.NewPlan(at, Candidates(assets, scored.Scores, predicted, last, scope), l.Config.Planner, l.profiles)
-	return scored, assets, plan, err
+	cands := Candidates(assets, scored.Scores, predicted, last, scope)
+	serious, err := l.in.SeriousFindings(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := exploreInputs(ctx, l.W.Store(), est, serious, cands, assets); err != nil {
+		return nil, nil, nil, err
+	}
+	return scored, assets, cands, nil
 }
 
 // Plan scores the estate now and returns the plan a cycle would run, without scanning.

@@ -77,6 +77,8 @@ type reportData struct {
 	Findings      map[string]int
 	Severities    []string
 	Alerts        int
+	Detect        []detectRow
+	DetectNote    string
 }
 
 // WriteReport writes a single self-contained HTML file (inline SVG charts, no script, no
@@ -291,6 +293,10 @@ func WriteReport(ctx context.Context, s *datasets.Store, path string, now time.T
 		d.Alerts += int(n)
 	}
 
+	if d.Detect, d.DetectNote, err = detections(ctx, s); err != nil {
+		return err
+	}
+
 	var b strings.Builder
 	if err := reportTemplate.Execute(&b, d); err != nil {
 		return err
@@ -393,6 +399,14 @@ tr.critical td:first-child { color: #c0392b; font-weight: bold; } tr.high td:fir
 {{if .Changes}}<table><tr><th>seen</th><th>first seen</th><th>asset</th><th>change</th><th>before</th><th>after</th></tr>
 {{range .Changes}}<tr><td>{{.When}}</td><td>{{.FirstSeen}}</td><td>{{.Asset}}</td><td>{{.What}}</td><td>{{.Before}}</td><td>{{.After}}</td></tr>
 {{end}}</table>{{else}}<p>No changes against the baselines yet.</p>{{end}}
+</section>
+
+<section>
+<h2>Time to detect new open ports</h2>
+{{if .Detect}}<p>{{.DetectNote}}. Cycles: how many cycles after the port was last probed (closed) went by before one found it open; 0 is the first cycle that could.</p>
+<table><tr><th>asset</th><th>address</th><th>port</th><th>found</th><th>last probed before</th><th>cycles</th></tr>
+{{range .Detect}}<tr><td>{{.Asset}}</td><td>{{.IP}}</td><td>{{.Port}}</td><td>{{.Found}}</td><td>{{.LastProbed}}</td><td class="n">{{.Cycles}}</td></tr>
+{{end}}</table>{{else}}<p>No new open ports yet.</p>{{end}}
 </section>
 
 <section>

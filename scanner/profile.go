@@ -151,6 +151,9 @@ type Profiles struct {
 	base [riskmap.TierDeep + 1]PortList
 	udp  [riskmap.TierDeep + 1]PortList
 	mass [riskmap.TierDeep + 1]float64
+	// order is every TCP port, most often open first (nmap-services' frequency), then the
+	// ports nmap-services does not rank, ascending: the order in which the sweep takes them.
+	order []int
 }
 
 // NewProfiles resolves c against svc.
@@ -174,7 +177,27 @@ func NewProfiles(c ProfileConfig, svc *Services) (*Profiles, error) {
 		}
 		p.udp[t] = svc.Top("udp", pr.UDPTopPorts)
 	}
+	p.order = svc.Order("tcp")
 	return p, nil
+}
+
+// Order returns every port of 1-65535 of proto, the ones svc knows first, most often open
+// first, then the rest ascending.
+func (s *Services) Order(proto string) []int {
+	out := make([]int, 0, 65535)
+	seen := make([]bool, 65536)
+	for _, e := range s.byProto[proto] {
+		if e.freq > 0 {
+			out = append(out, e.port)
+			seen[e.port] = true
+		}
+	}
+	for port := 1; port <= 65535; port++ {
+		if !seen[port] {
+			out = append(out, port)
+		}
+	}
+	return out
 }
 
 // Config returns the configuration p was built from.
