@@ -59,6 +59,7 @@ func (m *Main) commands() []command {
 		{"report", "[-o FILE]", "write the HTML report of the workspace", (*Main).runReport},
 		{"sample", "DIR", "write the bundled sample data (scans, inventory, intel)", (*Main).runSample},
 		{"ingest", "nmap|inventory ...", "ingest nmap XML scans or cloud inventory exports", (*Main).runIngest},
+		{"inventory", "sync --provider aws|azure|gcp", "read the estate from the cloud provider's API", (*Main).runInventory},
 		{"tables", "[--json]", "list the workspace's tables with rows, files and partitions", (*Main).runTables},
 		{"export", "TABLE --format parquet|arrow|csv|jsonl [-o FILE]", "write a table as one file", (*Main).runExport},
 		{"intel", "import kev|epss FILE...", "import CISA KEV and FIRST EPSS threat intelligence", (*Main).runIntel},
