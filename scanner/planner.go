@@ -25,7 +25,10 @@ type Candidate struct {
 	PredictedPorts []int
 	LastScanned    time.Time // zero: never scanned
 	LastTier       riskmap.Tier
-	Reasons        []string
+	// LastAtTier is when a scan of each tier or deeper last ran on the asset (zero: never or
+	// unknown, when LastScanned and LastTier stand for it); PlannerConfig.Fresh reads it.
+	LastAtTier [riskmap.TierDeep + 1]time.Time
+	Reasons    []string
 	// WideOpen marks an asset whose rules open every TCP port, or wide ranges, to the
 	// internet: the sweep covers its whole port range first and on a faster rotation.
 	WideOpen bool
@@ -126,7 +129,7 @@ type cand struct {
 	sweep       []int // the sweep's ports, unsorted
 	sweepCost   int   // the sweep's probes as budgeted (an upper bound)
 	sweepBlocks int
-	fresh       float64 // < 1: the last scan's knowledge discounted tiers up to LastTier (see Fresh)
+	fresh       [riskmap.TierDeep + 1]float64 // > 0 and < 1: the tier's gain beyond light was discounted (see Fresh)
 }
 
 func (pl *planner) load(in []Candidate) error {
@@ -182,11 +185,11 @@ func (pl *planner) newCand(c Candidate) *cand {
 		}
 		k.gain[t] = obj.Gain(k.value, pl.profiles.Profile(t).Detection, share, pl.profiles.Coverage(t))
 	}
-	if f := pl.freshness(c); f < 1 {
-		for t := riskmap.TierStandard; t <= c.LastTier; t++ {
+	for t := riskmap.TierStandard; t <= riskmap.TierDeep; t++ {
+		if f := pl.freshness(c, t); f < 1 {
 			k.gain[t] = k.gain[riskmap.TierLight] + f*(k.gain[t]-k.gain[riskmap.TierLight])
+			k.fresh[t] = f
 		}
-		k.fresh = f
 	}
 	if !k.allowed[riskmap.TierLight] && !k.allowed[riskmap.TierStandard] && !k.allowed[riskmap.TierDeep] {
 		k.skip = SkipMinRescan
@@ -197,13 +200,17 @@ func (pl *planner) newCand(c Candidate) *cand {
 	return k
 }
 
-// freshness is the share of a repeated tier's gain beyond light that is still unknown: the
-// age of the last scan over cfg.Fresh, at most 1 (1 with no last scan or Fresh off).
-func (pl *planner) freshness(c Candidate) float64 {
-	if pl.cfg.Fresh <= 0 || c.LastScanned.IsZero() || c.LastTier <= riskmap.TierLight {
+// freshness is the share of tier t's gain beyond light that is still unknown: the age of the
+// last scan at t or deeper over cfg.Fresh, at most 1 (1 with no such scan or Fresh off).
+func (pl *planner) freshness(c Candidate, t riskmap.Tier) float64 {
+	at := c.LastAtTier[t]
+	if at.IsZero() && c.LastTier >= t {
+		at = c.LastScanned
+	}
+	if pl.cfg.Fresh <= 0 || at.IsZero() || t <= riskmap.TierLight {
 		return 1
 	}
-	return min(max(float64(pl.now.Sub(c.LastScanned))/float64(pl.cfg.Fresh), 0), 1)
+	return min(max(float64(pl.now.Sub(at))/float64(pl.cfg.Fresh), 0), 1)
 }
 
 // rescanOK applies the minimum rescan interval: a tier no deeper than the last scan's waits
@@ -434,8 +441,8 @@ func (pl *planner) plan() *Plan {
 			}
 		default:
 			it.Reasons = append(it.Reasons, fmt.Sprintf("score: %.3g expected serious findings for %d probes", k.gain[k.tier], k.probes[k.tier]))
-			if k.fresh < 1 && k.tier > riskmap.TierLight && k.tier <= k.c.LastTier {
-				it.Reasons = append(it.Reasons, fmt.Sprintf("repeats a %s scan of %s: %.0f%% of its gain beyond light counted as still unknown", k.c.LastTier, lastSeen(pl.now, k.c.LastScanned), 100*k.fresh))
+			if f := k.fresh[k.tier]; f > 0 && f < 1 {
+				it.Reasons = append(it.Reasons, fmt.Sprintf("repeats a recent %s scan: %.0f%% of its gain beyond light counted as still unknown (planner.fresh)", k.tier, 100*f))
 			}
 		}
 		if len(k.sweep) > 0 {

@@ -77,11 +77,22 @@ func TestFreshDiscountsRepeatedEscalation(t *testing.T) {
 	web.LastScanned, web.LastTier = t0.Add(-10*time.Minute), riskmap.TierStandard
 	wide := cand("i-db", 0.9, "10.0.0.2")
 	wide.WideOpen = true
+	// Scanned at light since: the standard scan before it is what counts.
+	lightSince := web
+	lightSince.LastScanned, lightSince.LastTier = t0.Add(-5*time.Minute), riskmap.TierLight
+	lightSince.LastAtTier[riskmap.TierLight] = lightSince.LastScanned
+	lightSince.LastAtTier[riskmap.TierStandard] = t0.Add(-10 * time.Minute)
 	for _, tc := range []struct {
 		name  string
+		web   scanner.Candidate
 		fresh time.Duration
 		want  riskmap.Tier
-	}{{"fresh 24h", 24 * time.Hour, riskmap.TierLight}, {"fresh off", 0, riskmap.TierStandard}} {
+	}{
+		{"fresh 24h", web, 24 * time.Hour, riskmap.TierLight},
+		{"fresh off", web, 0, riskmap.TierStandard},
+		{"light scan since the standard one", lightSince, 24 * time.Hour, riskmap.TierLight},
+	} {
+		web := tc.web
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := sweepConfig(6_000, 0.3, 0.7, 256)
 			cfg.Exploration, cfg.Fresh, cfg.MinRescan = 0, tc.fresh, nil
