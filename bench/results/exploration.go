@@ -35,6 +35,15 @@ func exploration(b *strings.Builder, path string) error {
 		Period   int              `json:"sweep_period"`
 		Wide     int              `json:"sweep_wide_period"`
 		Runs     []explorationRun `json:"runs"`
+		// Physical is the fewest cycles in which the whole budget sweeps the all-traffic hosts'
+		// ranges once; WideAssets the planner's wide-open class (all-traffic and wide ranges),
+		// and WideProbes/WideWon what riskmap's plan spent on it each cycle (won: beyond the
+		// guaranteed share, on value).
+		Physical   int   `json:"physical_wide_cycles"`
+		WideAssets int   `json:"wide_assets"`
+		WideProbes []int `json:"sweep_wide_probes"`
+		WideWon    []int `json:"sweep_wide_won"`
+		AllTraffic int   `json:"all_traffic_hosts"`
 	}
 	if err := json.Unmarshal(raw, &e); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
@@ -90,7 +99,30 @@ func exploration(b *strings.Builder, path string) error {
 			fmt.Fprintf(b, "- at least 95%% of serious exposures known after cycle 3: %.0f%% — %s\n", 100*rm.Known[2], verdict(rm.Known[2] >= 0.95))
 		}
 		fmt.Fprintf(b, "- riskmap ahead of both uniform strategies at every cycle: %s\n", verdict(ahead))
-		fmt.Fprintf(b, "- every drift event detected within the stated bound: the bound for wide-open hosts is %d cycles, longer than this run; serious exposures not known after the last cycle: %v\n\n", e.Wide, rm.Missed)
+		worst := -1
+		for _, d := range rm.Detect {
+			if d < 0 {
+				worst = 1 << 30
+			} else {
+				worst = max(worst, d)
+			}
+		}
+		within := "the stated bound for wide-open hosts is " + fmt.Sprint(e.Wide) + " cycles"
+		if e.Wide > e.Cycles {
+			within += ", longer than this run"
+		}
+		fmt.Fprintf(b, "- every drift event detected within the stated bound: %s — %s; serious exposures not known after the last cycle: %v\n", within, verdict(worst >= 0 && worst < e.Wide), rm.Missed)
+		if e.Physical > 0 {
+			fmt.Fprintf(b, "- physical bound: sweeping the full TCP range (at the standard tier, 78,642 probes a host) of the %d all-traffic hosts once takes at least %d cycles of the entire budget", e.AllTraffic, e.Physical)
+			if e.WideAssets > 0 {
+				fmt.Fprintf(b, "; the planner's wide-open class (all-traffic or a range of 1,024 ports or more) holds %d assets, at least %d cycles", e.WideAssets, (e.WideAssets*78642+e.Budget-1)/e.Budget)
+			}
+			b.WriteString("\n")
+		}
+		if len(e.WideProbes) > 0 {
+			fmt.Fprintf(b, "- riskmap's sweep of wide-open assets, probes per cycle: %v, of which won from escalation on value: %v\n", e.WideProbes, e.WideWon)
+		}
+		b.WriteString("\n")
 	}
 	return nil
 }
