@@ -3,11 +3,13 @@ package features
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/datasets"
 )
 
@@ -29,6 +31,9 @@ type snapshot struct {
 	keys    [4]int // interned images, groups, subnets, security groups
 	chosen  map[snapKey]int64
 	files   []datasets.File // asset files that hold rows of the chosen snapshots
+	// assets are the chosen rows of each file as domain values, when loadSnapshot was asked
+	// to keep them (file path -> rows in file order).
+	assets map[string][]riskmap.Asset
 
 	ipOnce sync.Once
 	ips    map[string]int32 // address -> asset, -1 when two assets share it
@@ -63,17 +68,41 @@ const (
 	keySG
 )
 
-// loadSnapshot reads the inventory as of asOf. It reads the assets table twice: the
-// snapshot times alone, to choose each account's latest snapshot, then the whole rows of
-// the files that hold them.
-func loadSnapshot(ctx context.Context, s *datasets.Store, asOf time.Time, workers, batchRows int) (*snapshot, error) {
+// loadSnapshot reads the inventory as of asOf, each assets file at most once. Each account's
+// latest snapshot is chosen from the files' footers (an import writes one snapshot of one
+// account per file, and the footer's statistics prove it); only a file whose footer cannot
+// prove that has its snapshot times read first. Then the rows of the files that hold the
+// chosen snapshots are decoded. keepAssets also keeps those rows as riskmap.Asset values
+// (Estate.Assets), decoded in the same pass.
+func loadSnapshot(ctx context.Context, s *datasets.Store, asOf time.Time, workers, batchRows int, keepAssets bool) (*snapshot, error) {
 	limit := asOf.UnixMicro()
 	type pair struct {
 		k snapKey
 		t int64
 	}
 	perWorker := make([]map[string]map[pair]bool, max(workers, 1))
-	_, err := tableRead{table: datasets.TableAssets, columns: []string{"snapshot_time", "provider", "account"}, batchRows: batchRows, workers: workers}.
+	files, err := s.Files(datasets.TableAssets)
+	if err != nil {
+		return nil, err
+	}
+	proven := map[string]bool{}
+	footers := map[string]map[pair]bool{}
+	for _, f := range files {
+		k, t, ok, err := snapshotOf(f)
+		if err != nil {
+			return nil, fmt.Errorf("assets: %w", err)
+		}
+		if !ok {
+			continue
+		}
+		proven[f.Path] = true
+		if t <= limit {
+			footers[f.Path] = map[pair]bool{{k, t}: true}
+		}
+	}
+	perWorker = append(perWorker, footers)
+	_, err = tableRead{table: datasets.TableAssets, columns: []string{"snapshot_time", "provider", "account"}, batchRows: batchRows, workers: workers,
+		keep: func(f datasets.File) bool { return !proven[f.Path] }}.
 		run(ctx, s, func(w int, f datasets.File, rec arrow.RecordBatch) error {
 			cols, err := columns(rec, "snapshot_time", "provider", "account")
 			if err != nil {
@@ -136,21 +165,26 @@ func loadSnapshot(ctx context.Context, s *datasets.Store, asOf time.Time, worker
 		}
 		return false
 	}
-	all, err := s.Files(datasets.TableAssets)
-	if err != nil {
-		return nil, err
-	}
-	for _, f := range all {
+	for _, f := range files {
 		if keep(f) {
 			snap.files = append(snap.files, f)
 		}
 	}
-	rows, tables, err := snap.decode(ctx, s, asOf, workers, batchRows, keep)
+	rows, tables, err := snap.decode(ctx, s, asOf, workers, batchRows, keep, keepAssets)
 	if err != nil {
 		return nil, err
 	}
 	snap.intern(rows, tables)
 	return snap, nil
+}
+
+// allAssetColumns is every column of the assets table: what datasets.DecodeAssets reads.
+func allAssetColumns() []string {
+	var out []string
+	for _, f := range datasets.AssetsSchema.Fields() {
+		out = append(out, f.Name)
+	}
+	return out
 }
 
 // keyTable numbers the key names (images, groups, subnets, security groups) that one worker
@@ -178,16 +212,28 @@ func (k *keyTable) id(kind int, name string) int32 {
 }
 
 // decode reads the chosen rows of the kept files, each file's rows in order.
-func (snap *snapshot) decode(ctx context.Context, s *datasets.Store, asOf time.Time, workers, batchRows int, keep func(datasets.File) bool) (map[string]*fileRows, []keyTable, error) {
+func (snap *snapshot) decode(ctx context.Context, s *datasets.Store, asOf time.Time, workers, batchRows int, keep func(datasets.File) bool, keepAssets bool) (map[string]*fileRows, []keyTable, error) {
 	var mu sync.Mutex
 	out := map[string]*fileRows{}
 	scratch := make([]assetRows, max(workers, 1))
 	tables := make([]keyTable, max(workers, 1))
-	_, err := tableRead{table: datasets.TableAssets, columns: assetColumns, batchRows: batchRows, workers: workers, keep: keep}.
+	cols := assetColumns
+	if keepAssets {
+		cols = allAssetColumns()
+		snap.assets = map[string][]riskmap.Asset{}
+	}
+	_, err := tableRead{table: datasets.TableAssets, columns: cols, batchRows: batchRows, workers: workers, keep: keep}.
 		run(ctx, s, func(w int, f datasets.File, rec arrow.RecordBatch) error {
 			r := &scratch[w]
 			if err := r.bind(rec, &tables[w]); err != nil {
 				return fmt.Errorf("%s: %w", f.Path, err)
+			}
+			var decoded []riskmap.Asset
+			if keepAssets {
+				var err error
+				if decoded, err = datasets.DecodeAssets(rec); err != nil {
+					return fmt.Errorf("%s: %w", f.Path, err)
+				}
 			}
 			mu.Lock()
 			fr := out[f.Path]
@@ -197,12 +243,21 @@ func (snap *snapshot) decode(ctx context.Context, s *datasets.Store, asOf time.T
 			}
 			mu.Unlock()
 			// only worker w appends to fr: a file is read by one worker
+			var kept []riskmap.Asset
 			for i := 0; i < int(rec.NumRows()); i++ {
 				t, ok := r.snap.at(i)
 				if !ok || snap.chosen[snapKey{r.provider.value(i), r.account.value(i)}] != t {
 					continue
 				}
 				r.row(i, asOf, fr)
+				if keepAssets {
+					kept = append(kept, decoded[i])
+				}
+			}
+			if keepAssets {
+				mu.Lock()
+				snap.assets[f.Path] = append(snap.assets[f.Path], kept...)
+				mu.Unlock()
 			}
 			return nil
 		})
@@ -364,4 +419,24 @@ func (snap *snapshot) loadIPs(ctx context.Context, s *datasets.Store, batchRows 
 		snap.ips = ips
 	})
 	return snap.ipErr
+}
+
+// liveAssets are the kept assets of the chosen snapshots that are not Gone, sorted by id; an
+// asset listed twice keeps its first row, as the snapshot does.
+func (snap *snapshot) liveAssets() []riskmap.Asset {
+	seen := map[string]bool{}
+	var out []riskmap.Asset
+	for _, f := range snap.files {
+		for i := range snap.assets[f.Path] {
+			a := &snap.assets[f.Path][i]
+			if Gone(a) || seen[a.ID] {
+				continue
+			}
+			seen[a.ID] = true
+			out = append(out, *a)
+		}
+	}
+	snap.assets = map[string][]riskmap.Asset{} // the estate keeps its own copy
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
 }

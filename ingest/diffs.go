@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -13,10 +14,19 @@ import (
 
 // history is what the Ingester knows of earlier scans for choosing baselines: every scan, and
 // which scans saw which host (by asset id when known, else by IP).
+//
+// snaps caches whole scans for use as baselines: those read from the tables, and those the
+// Ingester recorded itself (kept as recorded, so a cycle never reads back the scan it wrote
+// an hour ago). A recorded scan is dropped from the cache once, for every host it saw, a
+// later scan was recorded that would be chosen over it (superseded); a baseline not in the
+// cache is read from the tables, so the cache changes what is read, never what is chosen.
 type history struct {
 	scans  map[string]riskmap.Scan
 	byHost map[string][]string // host key -> scan ids
 	snaps  map[string]*baseline.Snapshot
+
+	cached  map[string][]string // host key -> recorded scans in snaps not yet superseded for it
+	pending map[string]int      // recorded scan -> host keys it is not yet superseded for
 }
 
 func hostKey(assetID, ip string) string {
@@ -30,7 +40,8 @@ func (in *Ingester) history(ctx context.Context) (*history, error) {
 	if in.hist != nil {
 		return in.hist, nil
 	}
-	h := &history{scans: map[string]riskmap.Scan{}, byHost: map[string][]string{}, snaps: map[string]*baseline.Snapshot{}}
+	h := &history{scans: map[string]riskmap.Scan{}, byHost: map[string][]string{}, snaps: map[string]*baseline.Snapshot{},
+		cached: map[string][]string{}, pending: map[string]int{}}
 	s := in.W.Store()
 	scans, err := datasets.ReadAll(ctx, s, datasets.TableScans, nil, datasets.DecodeScans)
 	if err != nil {
@@ -198,13 +209,61 @@ func (in *Ingester) hostDiff(ctx context.Context, h *history, base riskmap.Scan,
 	return out, nil
 }
 
-// remember adds a committed scan to the history.
-func (h *history) remember(sc riskmap.Scan, hosts []riskmap.Host) {
+// remember adds a committed scan to the history, and its hosts and ports to the cache of
+// baselines, dropping the recorded scans it supersedes.
+func (h *history) remember(sc riskmap.Scan, hosts []riskmap.Host, obs []riskmap.Observation) {
 	h.scans[sc.ID] = sc
+	keys := map[string]bool{}
 	for _, x := range hosts {
 		k := hostKey(x.AssetID, x.IP)
 		h.byHost[k] = append(h.byHost[k], sc.ID)
+		keys[k] = true
 	}
+	// copies: the caller keeps the slices it recorded
+	snap, err := baseline.NewSnapshot(sc, slices.Clone(hosts), slices.Clone(obs))
+	if err != nil {
+		return // a scan whose coverage does not parse is never a baseline
+	}
+	for k := range keys {
+		var still []string
+		for _, id := range h.cached[k] {
+			if !supersedes(sc, snap.Coverage, h.snaps[id]) {
+				still = append(still, id)
+				continue
+			}
+			if h.pending[id]--; h.pending[id] == 0 {
+				delete(h.pending, id)
+				delete(h.snaps, id)
+			}
+		}
+		h.cached[k] = append(still, sc.ID)
+		h.pending[sc.ID]++
+	}
+	h.snaps[sc.ID] = &snap
+}
+
+// supersedes reports whether AutoBaseline, for a later scan of a host both saw, would choose
+// sc over old, or the -sV baseline would: sc is complete, newer, probed every port old did,
+// and ran version detection if old did.
+func supersedes(sc riskmap.Scan, cov baseline.Coverage, old *baseline.Snapshot) bool {
+	if old == nil || !sc.Complete || !newer(sc, old.Scan) || (versionScan(old.Scan.Args) && !versionScan(sc.Args)) {
+		return false
+	}
+	if cov == nil || old.Coverage == nil {
+		return cov == nil && old.Coverage == nil && sc.Profile == old.Scan.Profile
+	}
+	return cov.Contains(old.Coverage)
+}
+
+// newer is AutoBaseline's order of recency: start, then end, then the larger id.
+func newer(a, b riskmap.Scan) bool {
+	if !a.Started.Equal(b.Started) {
+		return a.Started.After(b.Started)
+	}
+	if !a.Finished.Equal(b.Finished) {
+		return a.Finished.After(b.Finished)
+	}
+	return a.ID > b.ID
 }
 
 // versionScan reports whether nmap's arguments asked for version detection.

@@ -64,17 +64,19 @@ func (in *Ingester) now() time.Time {
 	return time.Now()
 }
 
+// knownScans are the ids of the committed scans: those of the scan history, so the scans
+// table is read once for both.
 func (in *Ingester) knownScans(ctx context.Context) (map[string]bool, error) {
 	if in.scans != nil {
 		return in.scans, nil
 	}
-	scans, err := datasets.ReadAll(ctx, in.W.Store(), datasets.TableScans, nil, datasets.DecodeScans)
+	h, err := in.history(ctx)
 	if err != nil {
 		return nil, err
 	}
-	in.scans = make(map[string]bool, len(scans))
-	for _, s := range scans {
-		in.scans[s.ID] = true
+	in.scans = make(map[string]bool, len(h.scans))
+	for id := range h.scans {
+		in.scans[id] = true
 	}
 	return in.scans, nil
 }
@@ -172,7 +174,7 @@ func (in *Ingester) Record(ctx context.Context, s riskmap.Scan, hosts []riskmap.
 	if err := in.writeScan(ctx, s, hosts, obs, found, changes); err != nil {
 		return nil, err
 	}
-	in.hist.remember(s, hosts)
+	in.hist.remember(s, hosts, obs)
 	if in.serious != nil {
 		for _, f := range found {
 			if f.Severity.Serious() {
