@@ -57,11 +57,15 @@ type Finding struct {
 	ScanID   string
 	AssetID  string
 	IP       string
-	Port     int // 0 for host-level findings
-	Proto    string
+	Port     int    // the port of a port-level finding; 0 for host-level ones (see HostLevel)
+	Proto    string // "" exactly for host-level findings
 	RuleID   string
 	Severity Severity
 	Title    string
 	Evidence string
 	CVEs     []string
 }
+
+// HostLevel reports whether f is about the host itself (host scripts) rather than one port.
+// It looks at Proto, not Port: port 0 is a real port number.
+func (f Finding) HostLevel() bool { return f.Proto == "" }

@@ -91,8 +91,8 @@ const (
 type Diff struct {
 	AssetID        string
 	IP             string
-	Port           int // 0 for host-level changes
-	Proto          string
+	Port           int    // the port of a port-level change; 0 for host-level ones (see HostLevel)
+	Proto          string // tcp, udp, sctp; "" exactly for host-level changes
 	Change         string // one of the Change constants
 	Before         string
 	After          string
@@ -100,3 +100,8 @@ type Diff struct {
 	BaselineScanID string
 	ScanTime       time.Time
 }
+
+// HostLevel reports whether d is a change of the host itself (new_host, host_gone,
+// host_state_changed, os_changed) rather than of one port. It looks at Proto, not Port:
+// port 0 is a real port number.
+func (d Diff) HostLevel() bool { return d.Proto == "" }

@@ -17,12 +17,17 @@ if [ "${RISKMAP_BENCH_QUICK:-}" = 1 ]; then
   export RISKMAP_BENCH_ASSETS=${RISKMAP_BENCH_ASSETS:-100000}
   export RISKMAP_BENCH_OBS=${RISKMAP_BENCH_OBS:-1000000}
   export RISKMAP_BENCH_HOSTS=${RISKMAP_BENCH_HOSTS:-20000}
+  export RISKMAP_BENCH_INGEST_HOSTS=${RISKMAP_BENCH_INGEST_HOSTS:-100000}
 fi
+# Peak RSS of `riskmap ingest nmap` on a 1,000,000-host scan (about 1.9 GB of XML, ingested
+# in --part-mb parts) and on a scan with a 200 MB attribute.
+export RISKMAP_BENCH_INGEST_HOSTS=${RISKMAP_BENCH_INGEST_HOSTS:-1000000}
 run() { # package, benchmark regexp, benchtime
   echo "bench: $1 $2" >&2
   go test -run '^$' -bench "$2" -benchtime "${3:-1x}" -count "${4:-$count}" -timeout 90m "$1" | tee -a "$out/bench.txt"
 }
 run ./features/nmapxml 'BenchmarkParse|BenchmarkIngest' 1x
+run ./cmd/riskmap 'BenchmarkIngestRSS' 1x 1
 run ./features 'BenchmarkBuild' 1x
 run ./training 'BenchmarkTrainVsPeers' 1x
 run ./training 'BenchmarkScoreGo$' 1x

@@ -6,7 +6,9 @@
 // into its Hive-style partition (tables/<table>/<key>=<value>/<id>.parquet) and made durable
 // by fsyncing the directory. A reader (any number, never blocked) sees a file whole or not at
 // all. File names are content identities (a scan's id is the hash of its XML), so writing the
-// same input twice changes nothing.
+// same input twice changes nothing. A write that fails (a full disk) returns an error naming
+// the table and the cause and leaves nothing behind; arrow-go's Parquet writer panics on some
+// failed writes, and GuardParquet turns those panics into such errors.
 //
 // Readers stream record batches (Store.Scan), so memory stays bounded by the batch size
 // whatever the table's size. Who makes an Arrow array or record releases it; the functions

@@ -162,25 +162,32 @@ func (w *Writer) WriteTable(table, partition, id string, recs ...arrow.RecordBat
 	}
 	props := parquet.NewWriterProperties(opts...)
 	arrProps := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(w.s.mem))
-	return w.commit(path, func(f *os.File) error {
-		// The Parquet writer closes the sink it is given; hide Close so that commit can
-		// still fsync the file.
-		fw, err := pqarrow.NewFileWriter(recs[0].Schema(), struct{ io.Writer }{f}, props, arrProps)
-		if err != nil {
-			return err
-		}
-		for _, rec := range recs {
-			if !rec.Schema().Equal(recs[0].Schema()) {
-				fw.Close()
-				return fmt.Errorf("record schemas differ")
-			}
-			if err := fw.WriteBuffered(rec); err != nil {
-				fw.Close()
+	err := w.commit(path, func(f *os.File) error {
+		// The Parquet writer closes the sink it is given; the guard's wrapper hides Close so
+		// that commit can still fsync the file. A panic inside the writer (a failed write,
+		// such as a full disk) becomes an error, and commit removes the temporary file.
+		return GuardParquet("table "+table, f, func(sink io.Writer) error {
+			fw, err := pqarrow.NewFileWriter(recs[0].Schema(), sink, props, arrProps)
+			if err != nil {
 				return err
 			}
-		}
-		return fw.Close()
+			for _, rec := range recs {
+				if !rec.Schema().Equal(recs[0].Schema()) {
+					fw.Close()
+					return fmt.Errorf("record schemas differ")
+				}
+				if err := fw.WriteBuffered(rec); err != nil {
+					fw.Close()
+					return err
+				}
+			}
+			return fw.Close()
+		})
 	})
+	if err != nil && !strings.Contains(err.Error(), "table "+table) {
+		return fmt.Errorf("table %s: %w", table, err)
+	}
+	return err
 }
 
 func (w *Writer) commit(path string, write func(*os.File) error) error {

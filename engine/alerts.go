@@ -52,7 +52,7 @@ func (c AlertConfig) ChangeSeverity(d riskmap.Diff, anomaly float32, seriousOnPo
 // ChangeAlert makes the alert of a change against the baseline.
 func ChangeAlert(d riskmap.Diff, asset *riskmap.Asset, anomaly float32, severity riskmap.Severity, at time.Time) riskmap.Alert {
 	title := fmt.Sprintf("%s on %s", strings.ReplaceAll(d.Change, "_", " "), d.IP)
-	if d.Port > 0 {
+	if !d.HostLevel() { // port 0 is a port: host-level changes have no proto
 		title = fmt.Sprintf("%s %d/%s on %s", strings.ReplaceAll(d.Change, "_", " "), d.Port, d.Proto, d.IP)
 	}
 	action := "confirm the change was intended; if not, find who made it"

@@ -45,7 +45,7 @@ func (l *Loop) confirm(ctx context.Context, found []riskmap.Finding, scope scann
 		f := byTarget[t][0]
 		key := f.AssetID
 		if key == "" {
-			key = "ip:" + t.ip.String()
+			key = scanner.AdHocID(t.ip)
 		}
 		i, ok := index[key]
 		if !ok {

@@ -76,6 +76,8 @@ func (l *Loop) scope() (scanner.Scope, error) {
 
 // TargetPlan makes a plan of one tier over target specs (addresses, CIDRs, ranges, names),
 // resolved by riskmap and checked against the scope: what `riskmap scan --targets` runs.
+// Each address is one item, identified as scanner.AdHocID ("ip:127.0.0.1") whether or not an
+// inventory asset has it; recording joins the results to assets by address.
 func (l *Loop) TargetPlan(ctx context.Context, specs []string, tier riskmap.Tier) (*scanner.Plan, error) {
 	if err := l.setup(); err != nil {
 		return nil, err
@@ -97,7 +99,7 @@ func (l *Loop) TargetPlan(ctx context.Context, specs []string, tier riskmap.Tier
 	}
 	items := make([]scanner.Fixed, len(addrs))
 	for i, a := range addrs {
-		items[i] = scanner.Fixed{IPs: []netip.Addr{a}, Tier: tier, Reason: "given as a target"}
+		items[i] = scanner.Fixed{AssetID: scanner.AdHocID(a), IPs: []netip.Addr{a}, Tier: tier, Reason: "given as a target"}
 	}
 	return l.profiles.PlanFor(l.now(), items)
 }

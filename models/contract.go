@@ -140,6 +140,9 @@ func check(mp *onnxpb.ModelProto) (*Model, error) {
 	if err := checkWiring(g); err != nil {
 		return nil, err
 	}
+	if err := checkSelfContained(mp); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
 

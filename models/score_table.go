@@ -25,7 +25,8 @@ var ScoredRowsSchema = arrow.NewSchema([]arrow.Field{
 // ScoreFeatureTable streams every row of the workspace's features table through a model
 // (one reused onnxruntime session, large batches) and writes asset_id, as_of, score as
 // Parquet to w: the batch path from Parquet to Parquet, whose memory is one batch whatever
-// the table's size. It returns the rows scored.
+// the table's size. It returns the rows scored. w is not closed; a failed write to it is an
+// error (never a panic) naming the cause.
 func ScoreFeatureTable(ctx context.Context, s *datasets.Store, m *Model, opts ScorerOptions, w io.Writer) (int, error) {
 	names := features.Names()
 	if err := m.CheckFeatures(names, features.Version); err != nil {
@@ -37,43 +38,48 @@ func ScoreFeatureTable(ctx context.Context, s *datasets.Store, m *Model, opts Sc
 	}
 	defer sc.Close()
 	mem := s.Allocator()
-	fw, err := pqarrow.NewFileWriter(ScoredRowsSchema, w,
-		parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithAllocator(mem)),
-		pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem)))
-	if err != nil {
-		return 0, err
-	}
-	var x, out []float32
 	rows := 0
-	err = s.Scan(ctx, datasets.TableFeatures, datasets.ScanOptions{BatchRows: opts.BatchRows}, func(f datasets.File, rec arrow.RecordBatch) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		_, n, err := features.RowMajor(rec, names, &x)
+	// arrow-go's Parquet writer panics on some failed writes (a full disk): the guard makes
+	// that an error naming the cause.
+	err = datasets.GuardParquet("score table", w, func(w io.Writer) error {
+		fw, err := pqarrow.NewFileWriter(ScoredRowsSchema, w,
+			parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithAllocator(mem)),
+			pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem)))
 		if err != nil {
-			return fmt.Errorf("%s: %w", f.Path, err)
-		}
-		out = grow(out, n)
-		if err := sc.Score(x, n, out); err != nil {
 			return err
 		}
-		b := array.NewRecordBuilder(mem, ScoredRowsSchema)
-		defer b.Release()
-		b.Field(2).(*array.Float32Builder).AppendValues(out, nil)
-		id, asOf := rec.Schema().FieldIndices("asset_id"), rec.Schema().FieldIndices("as_of")
-		if len(id) != 1 || len(asOf) != 1 {
-			return fmt.Errorf("%s: want one asset_id and one as_of column", f.Path)
+		var x, out []float32
+		err = s.Scan(ctx, datasets.TableFeatures, datasets.ScanOptions{BatchRows: opts.BatchRows}, func(f datasets.File, rec arrow.RecordBatch) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			_, n, err := features.RowMajor(rec, names, &x)
+			if err != nil {
+				return fmt.Errorf("%s: %w", f.Path, err)
+			}
+			out = grow(out, n)
+			if err := sc.Score(x, n, out); err != nil {
+				return err
+			}
+			b := array.NewRecordBuilder(mem, ScoredRowsSchema)
+			defer b.Release()
+			b.Field(2).(*array.Float32Builder).AppendValues(out, nil)
+			id, asOf := rec.Schema().FieldIndices("asset_id"), rec.Schema().FieldIndices("as_of")
+			if len(id) != 1 || len(asOf) != 1 {
+				return fmt.Errorf("%s: want one asset_id and one as_of column", f.Path)
+			}
+			cols := []arrow.Array{rec.Column(id[0]), rec.Column(asOf[0]), b.Field(2).NewArray()}
+			defer cols[2].Release()
+			outRec := array.NewRecordBatch(ScoredRowsSchema, cols, int64(n))
+			defer outRec.Release()
+			rows += n
+			return fw.WriteBuffered(outRec)
+		})
+		if err != nil {
+			fw.Close()
+			return err
 		}
-		cols := []arrow.Array{rec.Column(id[0]), rec.Column(asOf[0]), b.Field(2).NewArray()}
-		defer cols[2].Release()
-		outRec := array.NewRecordBatch(ScoredRowsSchema, cols, int64(n))
-		defer outRec.Release()
-		rows += n
-		return fw.WriteBuffered(outRec)
+		return fw.Close()
 	})
-	if err != nil {
-		fw.Close()
-		return rows, err
-	}
-	return rows, fw.Close()
+	return rows, err
 }

@@ -19,8 +19,10 @@ type ImportResult struct {
 // ImportModel stamps the contract onto an ONNX model made elsewhere (skl2onnx with
 // zipmap=False, PyTorch), refuses it when it does not fit, evaluates it like a model riskmap
 // trained (same time split, same rules baseline, when the workspace has history) and
-// registers it, its card stamped now. It does not make it current: `riskmap models promote`
-// does, when it is better.
+// registers it, its card stamped now. A model with external data (models.Parse) or whose
+// scores on a probe batch are not finite numbers in [0, 1] (models.Probe) is refused, and
+// nothing is registered. It does not make it current: `riskmap models promote` does, when it
+// is better.
 func ImportModel(ctx context.Context, w *datasets.Writer, onnx []byte, name, kind string, featureNames []string, now time.Time) (ImportResult, error) {
 	if featureNames == nil {
 		featureNames = features.Names()
@@ -34,6 +36,11 @@ func ImportModel(ctx context.Context, w *datasets.Writer, onnx []byte, name, kin
 	}
 	m, err := models.Parse(stamped)
 	if err != nil {
+		return ImportResult{}, err
+	}
+	// A model whose scores are NaN, infinite or outside [0, 1] would feed the planner
+	// nonsense: run it on a probe batch before anything is registered.
+	if err := models.Probe(m); err != nil {
 		return ImportResult{}, err
 	}
 	card := models.Card{Name: name, Kind: kind, Algo: "imported", FeatureVersion: features.Version, Features: featureNames, CreatedAt: now.UTC(), Notes: notes}

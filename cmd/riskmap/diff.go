@@ -124,7 +124,7 @@ func findScan(scans []riskmap.Scan, id string) (riskmap.Scan, error) {
 
 func diffLine(d riskmap.Diff) string {
 	where := d.IP
-	if d.Port > 0 {
+	if !d.HostLevel() {
 		where = fmt.Sprintf("%s:%d/%s", d.IP, d.Port, d.Proto)
 	}
 	if d.AssetID != "" {
@@ -142,9 +142,15 @@ func diffLine(d riskmap.Diff) string {
 	return fmt.Sprintf("%-20s %s  %s", d.Change, where, change)
 }
 
+// diffJSON is one line of `diff --json`. A host-level change has no port and no proto keys
+// (port 0 is a real port, so it cannot stand for "none").
 func diffJSON(d riskmap.Diff) map[string]any {
-	return map[string]any{
-		"asset_id": d.AssetID, "ip": d.IP, "port": d.Port, "proto": d.Proto, "change": d.Change,
+	m := map[string]any{
+		"asset_id": d.AssetID, "ip": d.IP, "change": d.Change,
 		"before": d.Before, "after": d.After, "scan_id": d.ScanID, "baseline_scan_id": d.BaselineScanID,
 	}
+	if !d.HostLevel() {
+		m["port"], m["proto"] = d.Port, d.Proto
+	}
+	return m
 }

@@ -136,9 +136,15 @@ func takesValue(flag string) bool {
 func newSink(format string, w io.Writer, schema *arrow.Schema) (tableSink, error) {
 	switch format {
 	case "parquet":
-		fw, err := pqarrow.NewFileWriter(schema, w,
-			parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd)),
-			pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+		// arrow-go's Parquet writer panics on some failed writes (a full disk): every call
+		// into it is guarded, so that the export fails with an error instead.
+		var fw *pqarrow.FileWriter
+		err := datasets.GuardParquet("export", w, func(sink io.Writer) (err error) {
+			fw, err = pqarrow.NewFileWriter(schema, sink,
+				parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd)),
+				pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+			return err
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -163,8 +169,13 @@ func newSink(format string, w io.Writer, schema *arrow.Schema) (tableSink, error
 
 type parquetSink struct{ fw *pqarrow.FileWriter }
 
-func (p parquetSink) write(rec arrow.RecordBatch) error { return p.fw.WriteBuffered(rec) }
-func (p parquetSink) close() error                      { return p.fw.Close() }
+func (p parquetSink) write(rec arrow.RecordBatch) error {
+	return datasets.GuardParquet("export", io.Discard, func(io.Writer) error { return p.fw.WriteBuffered(rec) })
+}
+
+func (p parquetSink) close() error {
+	return datasets.GuardParquet("export", io.Discard, func(io.Writer) error { return p.fw.Close() })
+}
 
 type ipcSink struct{ w *ipc.FileWriter }
 

@@ -57,7 +57,7 @@ func (m *Main) runFindings(ctx context.Context, args []string) error {
 	fmt.Fprintln(tw, "SEVERITY\tASSET\tADDRESS\tRULE\tTITLE")
 	for _, f := range out {
 		addr := f.IP
-		if f.Port > 0 {
+		if !f.HostLevel() {
 			addr = fmt.Sprintf("%s:%d/%s", f.IP, f.Port, f.Proto)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Severity, f.AssetID, addr, f.RuleID, f.Title)
@@ -65,10 +65,16 @@ func (m *Main) runFindings(ctx context.Context, args []string) error {
 	return tw.Flush()
 }
 
+// findingJSON is one line of `findings --json`. A host-level finding has no port and no
+// proto keys (port 0 is a real port, so it cannot stand for "none").
 func findingJSON(f riskmap.Finding) map[string]any {
-	return map[string]any{
-		"scan_id": f.ScanID, "asset_id": f.AssetID, "ip": f.IP, "port": f.Port, "proto": f.Proto,
+	m := map[string]any{
+		"scan_id": f.ScanID, "asset_id": f.AssetID, "ip": f.IP,
 		"rule_id": f.RuleID, "severity": f.Severity.String(), "title": f.Title,
 		"evidence": f.Evidence, "cves": f.CVEs,
 	}
+	if !f.HostLevel() {
+		m["port"], m["proto"] = f.Port, f.Proto
+	}
+	return m
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/riskmap/riskmap/engine"
 	"github.com/riskmap/riskmap/features/inventory"
+	"github.com/riskmap/riskmap/features/nmapxml"
 	"github.com/riskmap/riskmap/ingest"
 )
 
@@ -34,11 +36,21 @@ func (m *Main) runIngest(ctx context.Context, args []string) error {
 	return usageError("ingest %q: want nmap or inventory", args[0])
 }
 
-// input is one named input read from a path or stdin.
+// input is one named input: stdin (read at once) or a file, read only when it is used, so
+// that a directory of scans is never held in memory all together.
 type input struct {
 	name string
+	path string // "" for stdin
 	data []byte
 	err  error
+}
+
+// load returns the input's bytes, reading its file now.
+func (f input) load() ([]byte, error) {
+	if f.err != nil || f.path == "" {
+		return f.data, f.err
+	}
+	return os.ReadFile(f.path)
 }
 
 // inputs expands paths (files, directories read recursively for the given extensions, or -)
@@ -57,8 +69,7 @@ func (m *Main) inputs(paths []string, exts ...string) []input {
 			continue
 		}
 		if !info.IsDir() {
-			b, err := os.ReadFile(p)
-			out = append(out, input{name: p, data: b, err: err})
+			out = append(out, input{name: p, path: p})
 			continue
 		}
 		var files []string
@@ -76,8 +87,7 @@ func (m *Main) inputs(paths []string, exts ...string) []input {
 		}
 		sort.Strings(files)
 		for _, f := range files {
-			b, err := os.ReadFile(f)
-			out = append(out, input{name: f, data: b, err: err})
+			out = append(out, input{name: f, path: f})
 		}
 	}
 	return out
@@ -95,11 +105,15 @@ func hasExt(path string, exts []string) bool {
 func (m *Main) runIngestNmap(ctx context.Context, args []string) error {
 	fs := m.flags("ingest nmap", "[--json] PATH...", "Ingest nmap XML (-oX) files. Each scan is kept raw under raw/nmap/ and\nits hosts and ports become rows of the scans, hosts and observations tables.\nIngesting the same file twice changes nothing.")
 	asJSON := fs.Bool("json", false, "print one JSON object per input")
+	partMB := fs.Int("part-mb", 64, "ingest a file larger than this many MiB as parts of about this size, each a scan of its own, so that memory does not grow with the file (0: never split)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		return usageError("no PATH given")
+	}
+	if *partMB < 0 {
+		return usageError("--part-mb %d: want 0 (never split) or more", *partMB)
 	}
 	w, err := m.writer()
 	if err != nil {
@@ -123,51 +137,92 @@ func (m *Main) runIngestNmap(ctx context.Context, args []string) error {
 	ins := m.inputs(fs.Args(), ".xml")
 	for i, f := range ins {
 		m.progress("ingest %d/%d %s", i+1, len(ins), f.name)
-		var res ingest.NmapIngest
-		if f.err != nil {
-			res = ingest.NmapIngest{File: f.name, Error: f.err.Error()}
-		} else {
-			res, _, err = in.Nmap(ctx, f.name, f.data, "")
-			if err != nil && res.Error == "" {
-				m.progressDone()
-				return err // the workspace failed, not the input
+		err := m.ingestNmapInput(ctx, in, f, *partMB<<20, func(res ingest.NmapIngest) {
+			if res.Error != "" {
+				refused++
 			}
-		}
-		if res.Error != "" {
-			refused++
-		}
-		if res.Warnings == nil {
-			res.Warnings = []string{}
-		}
+			m.reportNmapIngest(res, *asJSON)
+		})
 		m.progressDone()
-		if *asJSON {
-			b, _ := json.Marshal(res)
-			fmt.Fprintln(m.Stdout, string(b))
-			continue
-		}
-		switch {
-		case res.Error != "":
-			fmt.Fprintf(m.Stderr, "refused %s\n", res.Error)
-		default:
-			state := "complete"
-			if !res.Complete {
-				state = "INCOMPLETE"
-			}
-			note := ""
-			if res.Already {
-				note = " (already ingested)"
-			}
-			fmt.Fprintf(m.Stdout, "%s: scan %s, %d hosts up, %d down, %d open ports, %s%s\n",
-				res.File, res.ScanID[:12], res.HostsUp, res.HostsDown, res.PortsOpen, state, note)
-			for _, w := range res.Warnings {
-				fmt.Fprintf(m.Stderr, "warning: %s\n", w)
-			}
+		if err != nil {
+			return err // the workspace failed, not the input
 		}
 	}
 	if refused > 0 {
 		return errReported
 	}
 	return nil
+}
+
+// ingestNmapInput ingests one input and reports each result. A file larger than partBytes
+// is not read whole: nmapxml.Split cuts it into standalone parts of about partBytes of hosts,
+// each ingested as a scan of its own (named "FILE part N (from line L)"), so that memory
+// depends on partBytes, not on the file. Only an error of the workspace is returned.
+func (m *Main) ingestNmapInput(ctx context.Context, in *ingest.Ingester, f input, partBytes int, report func(ingest.NmapIngest)) error {
+	one := func(name string, data []byte) error {
+		res, _, err := in.Nmap(ctx, name, data, "")
+		if err != nil && res.Error == "" {
+			return err
+		}
+		report(res)
+		return nil
+	}
+	if f.path != "" && f.err == nil && partBytes > 0 {
+		file, err := os.Open(f.path)
+		if err != nil {
+			report(ingest.NmapIngest{File: f.name, Error: err.Error()})
+			return nil
+		}
+		defer file.Close()
+		st, err := file.Stat()
+		if err == nil && st.Size() > int64(partBytes) {
+			err = nmapxml.Split(file, st.Size(), partBytes, func(p nmapxml.Part) error {
+				if p.Index == 0 && p.Last {
+					return one(f.name, p.Doc)
+				}
+				return one(fmt.Sprintf("%s part %d (from line %d)", f.name, p.Index+1, p.FirstLine), p.Doc)
+			})
+			if !errors.Is(err, nmapxml.ErrNoSplit) {
+				return err
+			}
+		}
+	}
+	data, err := f.load()
+	if err != nil {
+		report(ingest.NmapIngest{File: f.name, Error: err.Error()})
+		return nil
+	}
+	return one(f.name, data)
+}
+
+// reportNmapIngest prints one ingest result.
+func (m *Main) reportNmapIngest(res ingest.NmapIngest, asJSON bool) {
+	if res.Warnings == nil {
+		res.Warnings = []string{}
+	}
+	if asJSON {
+		b, _ := json.Marshal(res)
+		fmt.Fprintln(m.Stdout, string(b))
+		return
+	}
+	switch {
+	case res.Error != "":
+		fmt.Fprintf(m.Stderr, "refused %s\n", res.Error)
+	default:
+		state := "complete"
+		if !res.Complete {
+			state = "INCOMPLETE"
+		}
+		note := ""
+		if res.Already {
+			note = " (already ingested)"
+		}
+		fmt.Fprintf(m.Stdout, "%s: scan %s, %d hosts up, %d down, %d open ports, %s%s\n",
+			res.File, res.ScanID[:12], res.HostsUp, res.HostsDown, res.PortsOpen, state, note)
+		for _, w := range res.Warnings {
+			fmt.Fprintf(m.Stderr, "warning: %s\n", w)
+		}
+	}
 }
 
 func (m *Main) runIngestInventory(ctx context.Context, args []string) error {
@@ -194,11 +249,12 @@ func (m *Main) runIngestInventory(ctx context.Context, args []string) error {
 	var files []ingest.InventoryInput
 	var unread []ingest.InventoryIngest
 	for _, f := range m.inputs(fs.Args(), ".json", ".csv", ".jsonl") {
-		if f.err != nil {
-			unread = append(unread, ingest.InventoryIngest{File: f.name, Error: f.err.Error(), Warnings: []string{}})
+		data, err := f.load() // one snapshot is imported whole: every file is needed at once
+		if err != nil {
+			unread = append(unread, ingest.InventoryIngest{File: f.name, Error: err.Error(), Warnings: []string{}})
 			continue
 		}
-		files = append(files, ingest.InventoryInput{Name: f.name, Data: f.data})
+		files = append(files, ingest.InventoryInput{Name: f.name, Data: data})
 	}
 	snap, err := ingest.NewIngester(w).Inventory(ctx, *provider, files)
 	if err != nil {

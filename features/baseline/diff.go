@@ -57,8 +57,9 @@ func (s Snapshot) view() map[string]*hostView {
 // Host changes: new_host and host_gone when a host is in one scan only (also when an IP
 // moved to another asset: the old asset's host is gone and the new one is new);
 // host_state_changed when its status differs (up to down); os_changed when both scans name
-// a best OS match and they differ. Ports of a host that is not up in both scans are not
-// compared, since a down host's ports were not observed.
+// a best OS match and they differ. A host that came up also gets a new_port for each port it
+// lists, and one that went down a closed_port for each port it listed, as ndiff reports
+// them; ports of a host that is up in neither scan are not compared.
 //
 // Port changes, where a port is "present" when the scan lists it (ndiff's sense): new_port
 // (listed now, not before), closed_port (listed before, not now), port_state_changed
@@ -120,11 +121,15 @@ func (d *differ) hosts(b, c *hostView) {
 	if b.host.Status != c.host.Status {
 		d.add(asset, ip, 0, "", riskmap.ChangeHostState, b.host.Status, c.host.Status, at)
 	}
-	if b.host.Status != "up" || c.host.Status != "up" {
-		return
-	}
-	if b.host.OSMatch != "" && c.host.OSMatch != "" && b.host.OSMatch != c.host.OSMatch {
+	bothUp := b.host.Status == "up" && c.host.Status == "up"
+	if bothUp && b.host.OSMatch != "" && c.host.OSMatch != "" && b.host.OSMatch != c.host.OSMatch {
 		d.add(asset, ip, 0, "", riskmap.ChangeOSChanged, b.host.OSMatch, c.host.OSMatch, at)
+	}
+	// A host that came up lists its ports as new, one that went down the ports that went
+	// away, as ndiff does: a down host lists no ports, so comparing the two lists says it.
+	// When neither side is up there is nothing observed to compare.
+	if b.host.Status != "up" && c.host.Status != "up" {
+		return
 	}
 	keys := map[portKey]bool{}
 	for k := range b.ports {

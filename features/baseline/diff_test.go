@@ -54,7 +54,7 @@ func changes(ds []riskmap.Diff) []string {
 	var out []string
 	for _, d := range ds {
 		s := d.IP + " " + d.Change
-		if d.Port != 0 {
+		if !d.HostLevel() {
 			s = fmt.Sprintf("%s %d/%s %s", d.IP, d.Port, d.Proto, d.Change)
 		}
 		if d.AssetID != "" {
@@ -88,10 +88,18 @@ func TestDiff(t *testing.T) {
 			snap("a", []riskmap.Host{up("10.0.0.1", "i-old", "", nil)}, obs("10.0.0.1", 22, "open", "ssh", "", "")),
 			snap("b", []riskmap.Host{up("10.0.0.1", "i-new", "", nil)}, obs("10.0.0.1", 22, "open", "ssh", "", "")),
 			[]string{"10.0.0.1 host_gone [i-old]", "10.0.0.1 new_host [i-new]"}, "", "", nil},
-		{"down host: state only, no ports",
+		{"host went down: its ports went away, as ndiff says",
 			snap("a", []riskmap.Host{up("10.0.0.1", "", "", nil)}, obs("10.0.0.1", 22, "open", "ssh", "", "")),
 			snap("b", []riskmap.Host{{IP: "10.0.0.1", Status: "down"}}),
-			[]string{"10.0.0.1 host_state_changed"}, "", "", []string{"up -> down"}},
+			[]string{"10.0.0.1 host_state_changed", "10.0.0.1 22/tcp closed_port"}, "", "", []string{"up -> down", "open ssh -> "}},
+		{"host came up: its ports are new; port 0 is a port",
+			snap("a", []riskmap.Host{{IP: "10.0.0.1", Status: "down"}}),
+			snap("b", []riskmap.Host{up("10.0.0.1", "", "", nil)}, obs("10.0.0.1", 0, "open", "", "", ""), obs("10.0.0.1", 22, "open", "ssh", "", "")),
+			[]string{"10.0.0.1 host_state_changed", "10.0.0.1 0/tcp new_port", "10.0.0.1 22/tcp new_port"}, "", "", []string{"down -> up", " -> open", " -> open ssh"}},
+		{"down in both: nothing",
+			snap("a", []riskmap.Host{{IP: "10.0.0.1", Status: "down"}}),
+			snap("b", []riskmap.Host{{IP: "10.0.0.1", Status: "down"}}),
+			nil, "", "", nil},
 		{"os change needs both sides",
 			snap("a", []riskmap.Host{up("10.0.0.1", "", "Linux 5.0 - 5.14", nil), up("10.0.0.2", "", "Linux 5.0 - 5.14", nil)}),
 			snap("b", []riskmap.Host{up("10.0.0.1", "", "Linux 6.1", nil), up("10.0.0.2", "", "", nil)}),

@@ -167,7 +167,7 @@ func ndiffHost(h xmlNode, out map[string]bool) {
 func riskmapSet(ds []riskmap.Diff) map[string]bool {
 	out := map[string]bool{}
 	for _, d := range ds {
-		if d.Port == 0 {
+		if d.HostLevel() {
 			out[d.IP+" "+d.Change] = true
 		} else {
 			out[fmt.Sprintf("%s %d/%s %s", d.IP, d.Port, d.Proto, d.Change)] = true
@@ -230,6 +230,10 @@ func TestNdiffParity(t *testing.T) {
 		{"hosts", []string{"127.0.0.3 host_gone", "127.0.0.4 new_host", "127.0.0.5 host_state_changed"},
 			nil, []string{"127.0.0.5 6379/tcp closed_port"}},
 		{"os_changed", []string{"127.0.0.2 os_changed"}, nil, nil},
+		// A host that goes down lists the ports that went away; one that comes up lists its
+		// ports (filtered ones too) as new; down in both says nothing.
+		{"host_up_down", []string{"127.0.0.2 22/tcp closed_port", "127.0.0.2 80/tcp closed_port", "127.0.0.2 host_state_changed",
+			"127.0.0.3 22/tcp new_port", "127.0.0.3 443/tcp new_port", "127.0.0.3 8080/tcp new_port", "127.0.0.3 host_state_changed"}, nil, nil},
 		// Timings, port order, CPE order and "Not shown" counts are noise to both. riskmap adds
 		// the TLS tunnel (8443) and a CPE-only change (9100); ndiff adds script output (9000).
 		{"noise_and_extras", []string{"127.0.0.2 8443/tcp service_changed", "127.0.0.2 9100/tcp cpe_changed"},

@@ -20,6 +20,7 @@ const (
 	shapeAzureNICs
 	shapeGCPInstances
 	shapeGCPFirewalls
+	shapeGCPEffective
 	shapeCSV
 	shapeJSONL
 )
@@ -98,6 +99,16 @@ func detectObject(doc *jsonDoc) (shape, error) {
 		return shape{kind: shapeAWSInstances, provider: "aws", name: "aws describe-instances"}, nil
 	case top["SecurityGroups"] != nil:
 		return shape{kind: shapeAWSGroups, provider: "aws", name: "aws describe-security-groups"}, nil
+	case top["firewalls"] != nil || top["firewallPolicys"] != nil:
+		return shape{kind: shapeGCPEffective, provider: "gcp", name: "gcloud compute networks get-effective-firewalls"}, nil
+	case top["items"] == nil && isComputeList(top["kind"]):
+		// The compute API leaves items out of an empty list: a valid, empty inventory.
+		kind := ""
+		_ = json.Unmarshal(top["kind"], &kind)
+		if kind == "compute#instanceAggregatedList" {
+			return shape{kind: shapeGCPInstances, provider: "gcp", name: "gcp compute instances aggregatedList", layout: layoutAggregated}, nil
+		}
+		return classifyByListKind(doc, kind, layoutItems)
 	case top["items"] != nil:
 		items := bytes.TrimSpace(top["items"])
 		kind := ""
@@ -115,8 +126,17 @@ func detectObject(doc *jsonDoc) (shape, error) {
 		return classifyElement(doc, list[0], jpath{"items", 0}, layoutItems, kind)
 	}
 	return shape{}, &ParseError{File: doc.file, Line: 1, Column: 1, Err: fmt.Errorf(
-		"%w: a JSON object with keys %s; expected Reservations (aws ec2 describe-instances), SecurityGroups (aws ec2 describe-security-groups), or items (GCP compute API list)",
+		"%w: a JSON object with keys %s; expected Reservations (aws ec2 describe-instances), SecurityGroups (aws ec2 describe-security-groups), items (GCP compute API list), or firewalls and firewallPolicys (gcloud compute networks get-effective-firewalls)",
 		ErrShape, keyList(top))}
+}
+
+// isComputeList reports whether a kind field names a GCP compute list ("compute#...List").
+func isComputeList(raw json.RawMessage) bool {
+	var kind string
+	if json.Unmarshal(raw, &kind) != nil {
+		return false
+	}
+	return strings.HasPrefix(kind, "compute#") && strings.HasSuffix(kind, "List")
 }
 
 // classifyAggregated reads {"items": {"zones/...": {"instances": [...]}}}.

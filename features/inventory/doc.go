@@ -32,6 +32,11 @@
 //     instances.list ({"items": [...]}) and instances.aggregatedList ({"items": {"zones/Z":
 //     {"instances": [...]}}}).
 //   - firewall rules: gcloud compute firewall-rules list --format=json or firewalls.list.
+//   - effective firewalls: gcloud compute networks get-effective-firewalls NETWORK
+//     --format=json ({"firewalls": [...], "firewallPolicys": [...]}): the network's VPC rules
+//     and its hierarchical and network firewall policies, with their rules.
+//   - An API list with no "items" (what the API returns for an empty list) is a valid,
+//     empty inventory.
 //
 // # Asset fields
 //
@@ -77,7 +82,11 @@
 //   - GCP: the enabled INGRESS rules of the NIC's network (same project) whose target matches
 //     the instance (a target tag, a target service account, or no target: every instance),
 //     lowest priority number first and deny before allow at equal priority. A rule without
-//     sources admits 0.0.0.0/0. Hierarchical and network firewall policies are not read.
+//     sources admits 0.0.0.0/0. Rules of firewall policies (from get-effective-firewalls)
+//     go around them: hierarchical policies first, network policies after, each by priority;
+//     allow and deny decide, goto_next passes its packets on to the next level, and
+//     apply_security_profile_group is read as allow. A policy rule that targets secure tags
+//     (which instance lists do not show) is applied when it allows and not when it denies.
 //
 // Rules are evaluated exactly where sources nest or are disjoint. An earlier deny removes a
 // later allow only where the deny's source contains the allow's (0.0.0.0/0 contains every IPv4

@@ -73,7 +73,48 @@ func FuzzAzure(f *testing.F) {
 
 func FuzzGCP(f *testing.F) {
 	seed(f, "gcp")
+	seed(f, "gcpeffective")
 	f.Fuzz(func(t *testing.T, data []byte) { importOne(t, "gcp", "gcp.json", data) })
+}
+
+// FuzzGCPEffective fuzzes the second file of a GCP import, after fixed instances, so that
+// firewall rules and policies in any shape (effective firewalls, firewall lists, empty
+// lists) are applied to instances: never a panic, errors name the file and field.
+func FuzzGCPEffective(f *testing.F) {
+	seed(f, "gcpeffective")
+	f.Add([]byte(`{"firewallPolicys": [{"name": "p", "type": "HIERARCHY", "rules": [{"priority": 1, "action": "goto_next", "match": {"srcIpRanges": ["0.0.0.0/0"], "layer4Configs": [{"ipProtocol": "all"}]}}]}]}`))
+	f.Add([]byte(`{"kind": "compute#firewallList", "id": "x"}`))
+	instances, err := os.ReadFile(filepath.Join("testdata", "gcpeffective", "instances.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		im := inventory.Importer{Provider: "gcp", SnapshotTime: snapshot}
+		if _, err := im.Add("instances.json", instances); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := im.Add("fw.json", data); err != nil {
+			var pe *inventory.ParseError
+			if !errors.As(err, &pe) || pe.File != "fw.json" {
+				t.Fatalf("error %q is not a *ParseError naming fw.json", err)
+			}
+			return
+		}
+		assets, _, err := im.Assets()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(assets) != 3 {
+			t.Fatalf("%d assets, want the 3 instances", len(assets))
+		}
+		for _, a := range assets {
+			for _, e := range a.Exposed {
+				if e.FromPort < 0 || e.ToPort > 65535 || e.FromPort > e.ToPort || e.Proto == "" || e.Source == "" {
+					t.Fatalf("asset %s: bad exposure %+v", a.ID, e)
+				}
+			}
+		}
+	})
 }
 
 // FuzzCSV also checks the round trip: what WriteCSV writes reads back as the same assets.

@@ -79,6 +79,7 @@ type (
 type gcpState struct {
 	instances []gcpRec
 	firewalls map[string]gcpFirewallRec
+	policies  []gcpPolicyRec // firewall policies from get-effective-firewalls, in file order
 	fwFiles   int
 }
 

@@ -129,7 +129,8 @@ func gcpProto(p string) (string, bool) {
 
 // resolve applies to each instance the enabled ingress rules of its NICs' networks whose
 // targets match it (target tags, target service accounts, or no target: every instance),
-// lowest priority number first and deny before allow at equal priority.
+// lowest priority number first and deny before allow at equal priority, between the rules
+// of the hierarchical and the network firewall policies read (see gcp_effective.go).
 func (s *gcpState) resolve() ([]built, []string) {
 	var out []built
 	var warns []string
@@ -159,10 +160,20 @@ func (s *gcpState) resolve() ([]built, []string) {
 			}
 			return applicable[i].deny && !applicable[j].deny
 		})
-		var rules []orderedRule
+		// Hierarchical firewall policies first, then the VPC rules, then network firewall
+		// policies (GCP's default enforcement order).
+		rules, names := s.policyRules(in, true)
+		for _, n := range names {
+			b.asset.SecurityGroups = appendUnique(b.asset.SecurityGroups, n)
+		}
 		for _, fw := range applicable {
 			rules = append(rules, fw.rules...)
 			b.asset.SecurityGroups = appendUnique(b.asset.SecurityGroups, fw.name)
+		}
+		after, names := s.policyRules(in, false)
+		rules = append(rules, after...)
+		for _, n := range names {
+			b.asset.SecurityGroups = appendUnique(b.asset.SecurityGroups, n)
 		}
 		b.asset.Exposed = evalOrdered(rules).exposures()
 		out = append(out, b)

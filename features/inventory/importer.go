@@ -86,6 +86,8 @@ func (im *Importer) Add(name string, data []byte) (FileSummary, error) {
 		err = st.gcp.addInstances(doc, sh.layout, st.seq, &sum)
 	case shapeGCPFirewalls:
 		err = st.gcp.addFirewalls(doc, sh.layout, &sum)
+	case shapeGCPEffective:
+		err = st.gcp.addEffective(doc, &sum)
 	case shapeCSV:
 		var rows []built
 		rows, err = readCSV(doc, st.seq, &sum)

@@ -19,8 +19,18 @@
 // reached is kept, the partial one is dropped, Scan.Complete is false and a warning names
 // the file and line where the document stopped. What cannot be nmap XML is refused with a
 // *ParseError: not XML or another root element (ErrNotNmap), broken before the first
-// complete host (ErrMalformed), or any DOCTYPE beyond nmap's own bare <!DOCTYPE nmaprun>
-// (ErrEntity: no DTD is ever read, no entity ever expanded).
+// complete host (ErrMalformed), or a DOCTYPE with an internal subset (ErrEntity: no DTD is
+// ever read, no entity ever expanded). What nmap itself wrote is accepted: the bare
+// <!DOCTYPE nmaprun> and, from nmap 5.x and 6.x, <!DOCTYPE nmaprun PUBLIC "..." "...">,
+// whose identifiers are read and ignored, never fetched.
+//
+// Split cuts a scan too large to hold (millions of hosts) into standalone parts of a chosen
+// size, each an nmap XML document of its own with the original's prolog and trailer, read
+// from the file a window at a time; `riskmap ingest nmap` ingests each part as a scan.
+//
+// A host whose address is not an IP (sanitised files write "IP", "x.x.x.x" or a name) keeps
+// its ports under a placeholder identity, "noip:<n>:<address>" (see Placeholder), which is no
+// address and so never a scan target.
 //
 // WriteSynthetic writes large realistic scans for benchmarks and tests elsewhere.
 package nmapxml

@@ -19,7 +19,7 @@ import (
 // whatever it accepts is self-consistent, deterministic and survives a round trip: written
 // back as nmap XML and parsed again, the hosts and observations come out the same.
 func FuzzParse(f *testing.F) {
-	for _, dir := range append(fixtureDirs, "bad") {
+	for _, dir := range append(fixtureDirs, "bad", "realworld") {
 		files, _ := filepath.Glob(filepath.Join("testdata", dir, "*"))
 		for _, file := range files {
 			if filepath.Ext(file) == ".md" {
@@ -36,6 +36,11 @@ func FuzzParse(f *testing.F) {
 		`<nmaprun><host><status state="up"/><address addr="::FFFF:1.2.3.4" addrtype="ipv6"/><ports><port protocol="tcp" portid="1"><state state="open"/></port></ports></host></nmaprun>`,
 		`<nmaprun><host><address addr="1.2.3.4"/><address addr="1.2.3.4"/></host><host><address addr="1.2.3.4" addrtype="ipv4"/></host><runstats/></nmaprun>`,
 		`<?xml version="1.0" encoding="latin1"?><nmaprun args="&#x10FFFF;&#xD7FF;"><runstats/></nmaprun>`,
+		`<!DOCTYPE nmaprun PUBLIC "-//IDN nmap.org//DTD Nmap XML 1.04//EN" "https://svn.nmap.org/nmap/docs/nmap.dtd"><nmaprun><runstats/></nmaprun>`,
+		`<!DOCTYPE nmaprun SYSTEM 'nmap.dtd' ><nmaprun><host><address addr="x.x.x.x" addrtype="ipv4"/><ports><port protocol="tcp" portid="1"><state state="open"/></port></ports></host></nmaprun>`,
+		`<!DOCTYPE nmaprun PUBLIC "a" "b" [<!ENTITY x "y">]><nmaprun/>`,
+		`<!DOCTYPE nmaprun PUBLIC "a>" "b"><nmaprun><host><address addr="1.2.3.4"/><ports><port protocol="tcp" portid="1"/><port protocol="tcp" portid="1"><state state="open"/></port></ports></host></nmaprun>`,
+		"<nmaprun><taskbegin extrainfo=\"\xff\x01\"/><host><address addr='10.0.0.1' addrtype='ipv4'/></host></nmaprun>",
 		"<nmaprun><host><address addr='10.0.0.1' addrtype='ipv4'/><ports><port protocol='tcp' portid='80'><script id='x'><table><table><elem key='k'>v</elem></table></table></script></port></ports></host>",
 	} {
 		f.Add([]byte(s))

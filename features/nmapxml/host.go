@@ -24,6 +24,7 @@ func (p *parser) host() error {
 	p.inHost = true // until commitHost: an error on the way leaves it set for stop
 	var hs hostState
 	hs.obsStart = len(p.res.Observations)
+	p.portOffs = p.portOffs[:0]
 	hs.h.ScanTime = p.started
 	for i := range lx.attrs {
 		a := lx.attr(i)
@@ -93,14 +94,16 @@ func (p *parser) commitHost(hs *hostState) {
 	h := &hs.h
 	obs := p.res.Observations[hs.obsStart:]
 	if h.IP == "" {
-		p.res.Observations = p.res.Observations[:hs.obsStart]
-		if hs.badAddr != "" {
-			p.warn(hs.addrOff, "host with address %q that is not an IP address skipped", hs.badAddr)
-		} else {
+		if hs.badAddr == "" {
+			p.res.Observations = p.res.Observations[:hs.obsStart]
 			p.warn(p.hostStart, "host with no IPv4 or IPv6 address skipped")
+			p.hostsDone++
+			return
 		}
-		p.hostsDone++
-		return
+		p.noIP++
+		h.IP = Placeholder(p.noIP, hs.badAddr)
+		p.warn(hs.addrOff, "host address %q is not an IP address: the host and its %d port(s) are kept as %s, a placeholder that is never a scan target",
+			clip([]byte(hs.badAddr), 64), len(obs), h.IP)
 	}
 	if h.Status == "" {
 		h.Status = "unknown"
@@ -118,8 +121,7 @@ func (p *parser) commitHost(hs *hostState) {
 		p.portSeen = make(map[portKey]struct{})
 	}
 	if hasDuplicatePort(obs, p.portSeen) {
-		p.warn(p.hostStart, "host %s lists a port twice; the first is kept", h.IP)
-		p.dupPorts = true
+		p.dedupeHost(h.IP, hs.obsStart)
 	}
 	p.hostsDone++
 	if i, ok := p.hosts[h.IP]; ok {
@@ -231,7 +233,7 @@ func (p *parser) address(hs *hostState) error {
 			} else {
 				hs.h.IP = ip.String()
 			}
-		} else if kind != "" && hs.badAddr == "" {
+		} else if hs.badAddr == "" {
 			hs.badAddr, hs.addrOff = s, p.lx.start
 		}
 	}

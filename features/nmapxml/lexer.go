@@ -18,7 +18,7 @@ const (
 	tokCDATA           // <![CDATA[...]]>, its content in lexer.text
 	tokComment         // <!-- ... -->
 	tokPI              // <?target ...?>, the target in lexer.name
-	tokDoctype         // <!DOCTYPE name ...>; lexer.empty when it is only <!DOCTYPE name>
+	tokDoctype         // <!DOCTYPE name ...>; lexer.empty when no internal subset follows (text: the external id)
 )
 
 // attr is one attribute of the current start tag; both slices point into the input, and
@@ -55,7 +55,7 @@ type lexer struct {
 	start          int       // offset of the current token
 	nameLo, nameHi int       // element name, PI target or DOCTYPE name (see tag)
 	attrs          []attrPos // attributes of the current start tag (see attr)
-	empty          bool      // start tag closed itself (<x/>); for DOCTYPE, no subset or external id
+	empty          bool      // start tag closed itself (<x/>); for DOCTYPE, no internal subset
 	textLo, textHi int       // text, CDATA or comment content (see text)
 }
 
@@ -347,9 +347,12 @@ func (l *lexer) bang() (tokKind, error) {
 	return 0, l.fail(p, "unsupported markup %q", clip(rest, 12))
 }
 
-// doctype reads <!DOCTYPE name and decides whether anything follows the name. Only a bare
-// <!DOCTYPE name> is consumed; for anything longer (an external id, an internal subset)
-// the parser refuses the document, so the rest is not scanned at all.
+// doctype reads <!DOCTYPE name, and the external identifier that nmap 5.x and 6.x wrote
+// after it (PUBLIC "pubid" "system" or SYSTEM "system"). The identifier is only read, never
+// resolved: no DTD is ever fetched. The token is consumed, with lexer.empty set, when
+// nothing else follows; for anything more (an internal subset of declarations, or text
+// that is no external identifier) lexer.empty is false and the rest is not scanned at all,
+// since the parser refuses the document.
 func (l *lexer) doctype(p int) (tokKind, error) {
 	buf := l.buf
 	for p < len(buf) && isSpace(buf[p]) {
@@ -363,18 +366,72 @@ func (l *lexer) doctype(p int) (tokKind, error) {
 		return 0, l.fail(p, "expected a name after <!DOCTYPE, found %q", buf[p])
 	}
 	l.nameLo, l.nameHi = p, n
-	p = n
-	for p < len(buf) && isSpace(buf[p]) {
-		p++
-	}
+	l.textLo, l.textHi = n, n
+	p = skipSpace(buf, n)
 	if p >= len(buf) {
 		return 0, l.eof("<!DOCTYPE")
 	}
-	l.empty = buf[p] == '>'
-	if l.empty {
+	l.empty = false
+	if q, ok := externalID(buf, p); ok {
+		if q >= len(buf) {
+			return 0, l.eof("<!DOCTYPE")
+		}
+		l.textLo, l.textHi = p, q
+		p = skipSpace(buf, q)
+		if p >= len(buf) {
+			return 0, l.eof("<!DOCTYPE")
+		}
+	}
+	if buf[p] == '>' {
+		l.empty = true
 		l.pos = p + 1
 	}
 	return tokDoctype, nil
+}
+
+// maxLiteral bounds a DOCTYPE's public or system literal; real ones are under 100 bytes.
+const maxLiteral = 1024
+
+// externalID reads PUBLIC "pubid" "system" or SYSTEM "system" at buf[p:], and returns the
+// offset just after it. ok is false when there is none there (or it is malformed, or a
+// literal is longer than maxLiteral); it is true with an offset of len(buf) when the input
+// ends inside one.
+func externalID(buf []byte, p int) (int, bool) {
+	literals := 0
+	switch {
+	case bytes.HasPrefix(buf[p:], []byte("PUBLIC")):
+		literals, p = 2, p+len("PUBLIC")
+	case bytes.HasPrefix(buf[p:], []byte("SYSTEM")):
+		literals, p = 1, p+len("SYSTEM")
+	default:
+		return 0, false
+	}
+	for i := 0; i < literals; i++ {
+		q := skipSpace(buf, p)
+		if q >= len(buf) {
+			return len(buf), true
+		}
+		if q == p || (buf[q] != '"' && buf[q] != '\'') {
+			return 0, false
+		}
+		end := bytes.IndexByte(buf[q+1:min(len(buf), q+2+maxLiteral)], buf[q])
+		if end < 0 {
+			if len(buf)-q-1 <= maxLiteral {
+				return len(buf), true
+			}
+			return 0, false
+		}
+		p = q + 1 + end + 1
+	}
+	return p, true
+}
+
+// skipSpace returns the offset of the first byte at or after p that is not XML white space.
+func skipSpace(buf []byte, p int) int {
+	for p < len(buf) && isSpace(buf[p]) {
+		p++
+	}
+	return p
 }
 
 // clip returns at most n bytes of b, for quoting in error messages.

@@ -91,6 +91,7 @@ func (p *parser) port() error {
 	o.Port = num
 	if lx.empty {
 		p.res.Observations = append(p.res.Observations, o)
+		p.portOffs = append(p.portOffs, start)
 		return nil
 	}
 	p.cpes.begin()
@@ -127,6 +128,7 @@ func (p *parser) port() error {
 			o.CPEs = p.cpes.take()
 			o.Scripts = p.portScripts.take()
 			p.res.Observations = append(p.res.Observations, o)
+			p.portOffs = append(p.portOffs, start)
 			return nil
 		}
 	}

@@ -106,7 +106,7 @@ func (p *parser) finish() {
 	for i := range r.Observations {
 		r.Observations[i].ScanID = s.ID
 	}
-	if p.merged > 0 || p.dupPorts {
+	if p.merged > 0 {
 		r.Observations = dedupe(r.Observations)
 	}
 	// No hosts or ports reads the same however it came about (nil, not an empty slice).
