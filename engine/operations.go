@@ -27,6 +27,8 @@ func (l *Loop) planAt(ctx context.Context, at time.Time, scope scanner.Scope) (*
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
+	inv := est.Inventory()
+	l.in.SeedAssets(inv.Rows, inv.Others) // the ingester joins addresses without reading assets again
 	scored, err := models.Score(ctx, l.W.Store(), models.ScoreOptions{Estate: est, Risk: l.Config.Models.Risk, Anomaly: l.Config.Models.Anomaly, Priority: l.Config.Planner.Objective().Priority})
 	if err != nil {
 		return nil, nil, nil, nil, err

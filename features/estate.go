@@ -26,6 +26,17 @@ type Estate struct {
 	opts   BuildOptions
 	agg    *aggregator
 	assets []riskmap.Asset
+	inv    Inventory
+}
+
+// Inventory is what an estate read of the inventory: every row of the chosen snapshots
+// (assets that are Gone, and a second row of an asset, included), and the times of the other
+// snapshots in the workspace, whose rows it does not hold. An IP -> asset index built from
+// Rows answers as one built from the whole table for any time after which no Others snapshot
+// was taken (ingest.Ingester.SeedAssets).
+type Inventory struct {
+	Rows   []riskmap.Asset
+	Others []time.Time
 }
 
 // LoadEstate reads the estate as of opts.AsOf: the tables Build reads, each file once, and
@@ -44,12 +55,17 @@ func loadEstate(ctx context.Context, s *datasets.Store, opts BuildOptions, keepA
 	if err != nil {
 		return nil, Stats{}, err
 	}
+	if keepAssets {
+		agg.snap.ipsFromAssets() // rows joined by address need no second read of the assets
+	}
 	if err := agg.readAll(ctx, true); err != nil {
 		return nil, agg.stats, err
 	}
 	e := &Estate{AsOf: opts.AsOf, store: s, opts: opts, agg: agg}
 	if keepAssets {
 		e.assets = agg.snap.liveAssets()
+		e.inv = Inventory{Rows: agg.snap.rows(), Others: agg.snap.others}
+		agg.snap.assets = map[string][]riskmap.Asset{} // the estate holds them now
 	}
 	return e, agg.stats, nil
 }
@@ -74,6 +90,10 @@ func (e *Estate) Assets(ctx context.Context) ([]riskmap.Asset, error) {
 	return e.assets, nil
 }
 
+// Inventory returns the rows of the estate's snapshots and the times of the others, read
+// when the estate was loaded. The caller must not change them.
+func (e *Estate) Inventory() Inventory { return e.inv }
+
 // Advance moves the estate to asOf, no earlier than its time, with what was recorded since
 // it was read: the scans, hosts, observations, findings and diffs files it has not read yet
 // (a cycle's own scans), each read once and folded into the per-asset state. No file already
@@ -87,6 +107,10 @@ func (e *Estate) Advance(ctx context.Context, asOf time.Time) error {
 	}
 	a := e.agg
 	a.limit = asOf.UnixMicro()
+	for i := range a.snap.info { // the one static feature that depends on the time
+		info := &a.snap.info[i]
+		info.static[fAgeDays] = ageDays(info.launchedAt(), asOf)
+	}
 	if err := a.scans.load(ctx, e.store, a.batchRows); err != nil {
 		return err
 	}

@@ -97,26 +97,40 @@ func int64Range(md *metadata.FileMetaData, column string) (lo, hi int64, ok bool
 	return lo, hi, true
 }
 
-// snapshotOf is the one inventory snapshot (provider, account, time) that every row of an
-// assets file belongs to, when its footer proves there is only one: an import writes one
-// snapshot of one account per file, so the snapshot is chosen without reading rows.
-func snapshotOf(f datasets.File) (snapKey, int64, bool, error) {
+// snapshotsOf lists the inventory snapshots (provider, account, time) of the rows of an
+// assets file from its footer alone: the list the writer keeps there
+// (datasets.AssetsSnapshotsKey), or, for a file written without it, the one snapshot its
+// column statistics prove when they show a single provider, account and time. ok is false
+// when the footer cannot tell; the file's times must then be read.
+func snapshotsOf(f datasets.File) (map[snapKey][]int64, bool, error) {
 	pf, err := file.OpenParquetFile(f.Path, false)
 	if err != nil {
-		return snapKey{}, 0, false, fmt.Errorf("read footer %s: %w", f.Path, err)
+		return nil, false, fmt.Errorf("read footer %s: %w", f.Path, err)
 	}
 	defer pf.Close()
 	md := pf.MetaData()
+	if v := md.KeyValueMetadata().FindValue(datasets.AssetsSnapshotsKey); v != nil {
+		list, err := datasets.ParseAssetSnapshots(*v)
+		if err != nil {
+			return nil, false, fmt.Errorf("read footer %s: %w", f.Path, err)
+		}
+		out := map[snapKey][]int64{}
+		for _, s := range list {
+			k := snapKey{s.Provider, s.Account}
+			out[k] = append(out[k], s.Time)
+		}
+		return out, true, nil
+	}
 	lo, hi, ok := int64Range(md, "snapshot_time")
 	if !ok || lo != hi {
-		return snapKey{}, 0, false, nil
+		return nil, false, nil
 	}
 	p1, p2, ok1 := strRange(md, "provider")
 	a1, a2, ok2 := strRange(md, "account")
 	if !ok1 || !ok2 || p1 != p2 || a1 != a2 {
-		return snapKey{}, 0, false, nil
+		return nil, false, nil
 	}
-	return snapKey{p1, a1}, lo, true, nil
+	return map[snapKey][]int64{{p1, a1}: {lo}}, true, nil
 }
 
 func strRange(md *metadata.FileMetaData, column string) (string, string, bool) {

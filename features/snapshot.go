@@ -34,6 +34,7 @@ type snapshot struct {
 	// assets are the chosen rows of each file as domain values, when loadSnapshot was asked
 	// to keep them (file path -> rows in file order).
 	assets map[string][]riskmap.Asset
+	others []time.Time // times of the snapshots of the table that were not chosen, ascending
 
 	ipOnce sync.Once
 	ips    map[string]int32 // address -> asset, -1 when two assets share it
@@ -69,9 +70,9 @@ const (
 )
 
 // loadSnapshot reads the inventory as of asOf, each assets file at most once. Each account's
-// latest snapshot is chosen from the files' footers (an import writes one snapshot of one
-// account per file, and the footer's statistics prove it); only a file whose footer cannot
-// prove that has its snapshot times read first. Then the rows of the files that hold the
+// latest snapshot is chosen from the files' footers (the snapshots the writer lists there, or
+// statistics that prove a single one); only a file whose footer cannot tell has its snapshot
+// times read first. Then the rows of the files that hold the
 // chosen snapshots are decoded. keepAssets also keeps those rows as riskmap.Asset values
 // (Estate.Assets), decoded in the same pass.
 func loadSnapshot(ctx context.Context, s *datasets.Store, asOf time.Time, workers, batchRows int, keepAssets bool) (*snapshot, error) {
@@ -87,8 +88,10 @@ func loadSnapshot(ctx context.Context, s *datasets.Store, asOf time.Time, worker
 	}
 	proven := map[string]bool{}
 	footers := map[string]map[pair]bool{}
+	var mu sync.Mutex
+	all := map[pair]bool{} // every snapshot of the table, later ones too
 	for _, f := range files {
-		k, t, ok, err := snapshotOf(f)
+		snaps, ok, err := snapshotsOf(f)
 		if err != nil {
 			return nil, fmt.Errorf("assets: %w", err)
 		}
@@ -96,8 +99,17 @@ func loadSnapshot(ctx context.Context, s *datasets.Store, asOf time.Time, worker
 			continue
 		}
 		proven[f.Path] = true
-		if t <= limit {
-			footers[f.Path] = map[pair]bool{{k, t}: true}
+		for k, ts := range snaps {
+			for _, t := range ts {
+				all[pair{k, t}] = true
+				if t > limit {
+					continue
+				}
+				if footers[f.Path] == nil {
+					footers[f.Path] = map[pair]bool{}
+				}
+				footers[f.Path][pair{k, t}] = true
+			}
 		}
 	}
 	perWorker = append(perWorker, footers)
@@ -130,10 +142,18 @@ func loadSnapshot(ctx context.Context, s *datasets.Store, asOf time.Time, worker
 			}
 			for i := 0; i < int(rec.NumRows()); i++ {
 				t, ok := tc.at(i)
-				if !ok || t > limit {
+				if !ok {
 					continue
 				}
 				p := pair{snapKey{prov.value(i), acct.value(i)}, t}
+				if t > limit {
+					mu.Lock()
+					if !all[p] {
+						all[pair{snapKey{strings.Clone(p.k.provider), strings.Clone(p.k.account)}, t}] = true
+					}
+					mu.Unlock()
+					continue
+				}
 				if !set[p] {
 					// the strings alias the batch: the set keeps copies
 					p.k = snapKey{strings.Clone(p.k.provider), strings.Clone(p.k.account)}
@@ -150,6 +170,7 @@ func loadSnapshot(ctx context.Context, s *datasets.Store, asOf time.Time, worker
 	for _, m := range perWorker {
 		for path, set := range m {
 			for p := range set {
+				all[p] = true
 				if t, ok := snap.chosen[p.k]; !ok || p.t > t {
 					snap.chosen[p.k] = p.t
 				}
@@ -170,6 +191,16 @@ func loadSnapshot(ctx context.Context, s *datasets.Store, asOf time.Time, worker
 			snap.files = append(snap.files, f)
 		}
 	}
+	others := map[int64]bool{}
+	for p := range all {
+		if snap.chosen[p.k] != p.t {
+			others[p.t] = true
+		}
+	}
+	for t := range others {
+		snap.others = append(snap.others, time.UnixMicro(t).UTC())
+	}
+	sort.Slice(snap.others, func(i, j int) bool { return snap.others[i].Before(snap.others[j]) })
 	rows, tables, err := snap.decode(ctx, s, asOf, workers, batchRows, keep, keepAssets)
 	if err != nil {
 		return nil, err
@@ -436,7 +467,42 @@ func (snap *snapshot) liveAssets() []riskmap.Asset {
 			out = append(out, *a)
 		}
 	}
-	snap.assets = map[string][]riskmap.Asset{} // the estate keeps its own copy
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// ipsFromAssets builds the address index (loadIPs) from the kept assets instead of the
+// assets files: every address of every chosen row, -1 when two assets share it.
+func (snap *snapshot) ipsFromAssets() {
+	snap.ipOnce.Do(func() {
+		ips := map[string]int32{}
+		for _, f := range snap.files {
+			for i := range snap.assets[f.Path] {
+				a := &snap.assets[f.Path][i]
+				n, ok := snap.index.lookup(a.ID)
+				if !ok {
+					continue
+				}
+				for _, l := range [][]string{a.PrivateIPs, a.PublicIPs} {
+					for _, ip := range l {
+						if old, ok := ips[ip]; ok && old != n {
+							ips[ip] = -1 // shared: joining by it would guess
+							continue
+						}
+						ips[ip] = n
+					}
+				}
+			}
+		}
+		snap.ips = ips
+	})
+}
+
+// rows are every kept row of the chosen snapshots, in file order, Gone assets included.
+func (snap *snapshot) rows() []riskmap.Asset {
+	var out []riskmap.Asset
+	for _, f := range snap.files {
+		out = append(out, snap.assets[f.Path]...)
+	}
 	return out
 }
