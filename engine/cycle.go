@@ -251,6 +251,9 @@ func (l *Loop) Cycle(ctx context.Context) (*CycleReport, error) {
 		rep.Retrained = res
 	}
 
+	// No scan is in flight now: the baselines that later scans supersede can go.
+	l.in.ForgetSuperseded()
+
 	// 8. Metrics.
 	rep.Metrics.CatchRate = catchRate(plan, before)
 	rep.Metrics.Finished = l.now()

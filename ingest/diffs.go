@@ -17,16 +17,31 @@ import (
 //
 // snaps caches whole scans for use as baselines: those read from the tables, and those the
 // Ingester recorded itself (kept as recorded, so a cycle never reads back the scan it wrote
-// an hour ago). A recorded scan is dropped from the cache once, for every host it saw, a
-// later scan was recorded that would be chosen over it (superseded); a baseline not in the
+// an hour ago). A recorded scan is dropped from the cache (ForgetSuperseded) once, for every
+// host it saw, a later scan was recorded that would be chosen over it; a baseline not in the
 // cache is read from the tables, so the cache changes what is read, never what is chosen.
 type history struct {
 	scans  map[string]riskmap.Scan
 	byHost map[string][]string // host key -> scan ids
 	snaps  map[string]*baseline.Snapshot
 
-	cached  map[string][]string // host key -> recorded scans in snaps not yet superseded for it
-	pending map[string]int      // recorded scan -> host keys it is not yet superseded for
+	cached     map[string][]string // host key -> recorded scans in snaps not yet superseded for it
+	pending    map[string]int      // recorded scan -> host keys it is not yet superseded for
+	superseded []string            // recorded scans superseded for every host, still in snaps
+}
+
+// ForgetSuperseded drops from memory the recorded scans that a later recorded scan supersedes
+// for every host they saw. Call it when no scan is in flight (a cycle calls it at its end):
+// until then a scan that started earlier but is recorded later may still choose one of them.
+func (in *Ingester) ForgetSuperseded() {
+	h := in.hist
+	if h == nil {
+		return
+	}
+	for _, id := range h.superseded {
+		delete(h.snaps, id)
+	}
+	h.superseded = nil
 }
 
 func hostKey(assetID, ip string) string {
@@ -233,7 +248,7 @@ func (h *history) remember(sc riskmap.Scan, hosts []riskmap.Host, obs []riskmap.
 			}
 			if h.pending[id]--; h.pending[id] == 0 {
 				delete(h.pending, id)
-				delete(h.snaps, id)
+				h.superseded = append(h.superseded, id)
 			}
 		}
 		h.cached[k] = append(still, sc.ID)

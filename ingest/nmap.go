@@ -307,19 +307,20 @@ func (in *Ingester) SeedAssets(rows []riskmap.Asset, others []time.Time) {
 	in.assets = idx
 }
 
-// find is lookup, and whether the whole inventory would give the same answer: always for a
-// full index; for a partial one, when the asset was found in a snapshot at or before t and
-// no snapshot the index lacks was taken after that one and at or before t.
+// find is lookupAt's asset, and whether the whole inventory would give the same answer:
+// always for a full index; for a partial one, when no snapshot it lacks could come first in
+// lookupAt's order (one at or between the found snapshot and t, or before the found one when
+// that is after t), or, for an address it lacks, when it lacks no snapshot.
 func (x *assetIndex) find(ip string, t time.Time) (*riskmap.Asset, bool) {
 	a, at := x.lookupAt(ip, t)
-	if !x.partial {
+	if !x.partial || len(x.others) == 0 {
 		return a, true
 	}
-	if a == nil || at.After(t) {
+	if a == nil {
 		return nil, false
 	}
 	for _, o := range x.others {
-		if o.After(at) && !o.After(t) {
+		if at.After(t) && !o.After(at) || !at.After(t) && !o.Before(at) && !o.After(t) {
 			return nil, false
 		}
 	}
