@@ -59,7 +59,10 @@ type Score struct {
 	Anomaly      float32 // in [0, 1], higher is stranger
 	Priority     float32 // the combined rank key
 	Tier         Tier
-	Reasons      []string // top features, most important first
+	Reasons      []string // top features, most important first, as "name=value (+contribution)"
+	// Why is Reasons in sentences a person reads ("3 of its 5 scans found a high or critical
+	// finding"), when the scorer had the whole feature row; the scores table keeps Reasons.
+	Why []string
 }
 
 // Target is one asset address handed to a scanner.
@@ -69,6 +72,7 @@ type Target struct {
 	Ports    []int // predicted ports; empty means the tier's default list
 	Tier     Tier
 	Priority float32
+	Why      []string // why it ranks where it does, in sentences (Score.Why)
 }
 
 // Change kinds in the diffs table.

@@ -18,6 +18,7 @@ if [ "${RISKMAP_BENCH_QUICK:-}" = 1 ]; then
   export RISKMAP_BENCH_OBS=${RISKMAP_BENCH_OBS:-1000000}
   export RISKMAP_BENCH_HOSTS=${RISKMAP_BENCH_HOSTS:-20000}
   export RISKMAP_BENCH_INGEST_HOSTS=${RISKMAP_BENCH_INGEST_HOSTS:-100000}
+  export RISKMAP_BENCH_INSTANCES=${RISKMAP_BENCH_INSTANCES:-10000}
 fi
 # Peak RSS of `riskmap ingest nmap` on a 1,000,000-host scan (about 1.9 GB of XML, ingested
 # in --part-mb parts) and on a scan with a 200 MB attribute.
@@ -32,9 +33,11 @@ run ./features 'BenchmarkBuild' 1x
 run ./training 'BenchmarkTrainVsPeers' 1x
 run ./training 'BenchmarkScoreGo$' 1x
 run ./models 'BenchmarkScor' 1x
+run ./features/inventory/live 'BenchmarkAWSSync' 1x   # 50,000 instances (RISKMAP_BENCH_INSTANCES), about 90 s a run
 run ./engine 'BenchmarkScanEfficiency' 1x 1   # one run: it takes about 20 minutes
+run ./engine 'BenchmarkExploration' 1x 1      # one run: 60 hosts, 6 cycles, three strategies
 # The main job, and its report checked in headless Chromium with a screenshot.
 ./bin/riskmap demo --dir "$out/demo" | tee "$out/demo.txt"
 bash bench/report-check.sh "$out/demo/report.html" bench/report.png
-go run ./bench/results -in "$out/bench.txt" -out bench/results.md -efficiency "$out/scan-efficiency.json" -demo "$out/demo.txt"
+go run ./bench/results -in "$out/bench.txt" -out bench/results.md -efficiency "$out/scan-efficiency.json" -exploration "$out/exploration.json" -demo "$out/demo.txt"
 echo "bench: wrote bench/results.md" >&2

@@ -136,6 +136,7 @@ var fixed = map[string]*arrow.Schema{
 	TableObservations: ObservationsSchema, TableFindings: FindingsSchema,
 	TableScores: ScoresSchema, TableDiffs: DiffsSchema, TableKEV: KEVSchema,
 	TableEPSS: EPSSSchema, TableCycles: CyclesSchema, TableAlerts: AlertsSchema,
+	TableCoverage: CoverageSchema,
 }
 
 // Schema returns the schema of a fixed table.

@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/riskmap/riskmap"
@@ -17,6 +19,7 @@ import (
 	"github.com/riskmap/riskmap/datasets/lab"
 	"github.com/riskmap/riskmap/datasets/lab/netns"
 	"github.com/riskmap/riskmap/engine"
+	"github.com/riskmap/riskmap/features/findings"
 	"github.com/riskmap/riskmap/report"
 	"github.com/riskmap/riskmap/scanner"
 	"github.com/riskmap/riskmap/training"
@@ -51,8 +54,11 @@ type DemoSummary struct {
 	Serious   int // serious exposures in the lab's ground truth at the last epoch
 	Found     int // of those, how many riskmap saw open during the run
 	Missed    []estate.Exposure
-	Report    string
-	Elapsed   time.Duration
+	// Checked is the run's findings that an access check decided, as the latest scan saw
+	// them: confirmed without credentials, or downgraded because credentials were required.
+	Checked []riskmap.Finding
+	Report  string
+	Elapsed time.Duration
 }
 
 // SweepEstimate is what a uniform nmap sweep of the same estate would have probed, and how
@@ -156,6 +162,9 @@ func Demo(ctx context.Context, opts DemoOptions) (*DemoSummary, error) {
 		sum.TopRisks = sum.TopRisks[:10]
 	}
 	if err := sum.compare(ctx, s, e, svc); err != nil {
+		return nil, err
+	}
+	if sum.Checked, err = checked(ctx, s); err != nil {
 		return nil, err
 	}
 	cmp := report.Comparison{Serious: sum.Serious, Note: "riskmap's row is measured: real nmap scans of the lab over every cycle. The sweep rows are estimated: the probes a sweep of every host each cycle would send, and the serious exposures on ports its list includes (the most it could find). make bench runs the sweeps for real."}
@@ -283,4 +292,41 @@ func writeJSON(path string, v any) error {
 		return err
 	}
 	return os.WriteFile(path, b, 0o644)
+}
+
+// checked returns the latest verdict of every finding an access check decided (one per asset,
+// port and rule), downgraded ones first, then by severity.
+func checked(ctx context.Context, s *datasets.Store) ([]riskmap.Finding, error) {
+	all, err := datasets.ReadAll(ctx, s, datasets.TableFindings, nil, datasets.DecodeFindings)
+	if err != nil {
+		return nil, err
+	}
+	checks := scanner.Checks()
+	latest := map[string]int{}
+	var out []riskmap.Finding
+	for _, f := range all {
+		conf := (*findings.Rules)(nil).Confirmation(f)
+		byCheck := slices.ContainsFunc(checks, func(c string) bool { return strings.Contains(f.Evidence, "script "+c+" ") })
+		if conf == findings.Reachable || !byCheck {
+			continue
+		}
+		k := findings.Fingerprint(f)
+		if i, ok := latest[k]; ok {
+			out[i] = f // the table holds scans in the order they were ingested
+			continue
+		}
+		latest[k] = len(out)
+		out = append(out, f)
+	}
+	slices.SortStableFunc(out, func(a, b riskmap.Finding) int {
+		da, db := strings.Contains(a.Evidence, "downgraded from "), strings.Contains(b.Evidence, "downgraded from ")
+		if da != db {
+			if da {
+				return -1
+			}
+			return 1
+		}
+		return int(b.Severity) - int(a.Severity)
+	})
+	return out, nil
 }

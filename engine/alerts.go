@@ -16,6 +16,7 @@ import (
 
 	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/datasets"
+	"github.com/riskmap/riskmap/features/findings"
 )
 
 func alertID(parts ...string) string {
@@ -23,13 +24,14 @@ func alertID(parts ...string) string {
 	return hex.EncodeToString(sum[:10])
 }
 
-// FindingAlert makes the alert of a confirmed serious finding. For an exposure it suggests the
-// concrete rule change.
+// FindingAlert makes the alert of a confirmed serious finding: why in words (what, where, how
+// far a check proved it, judged by the evidence, and the evidence) and the concrete rule change
+// in the asset's cloud.
 func FindingAlert(f riskmap.Finding, asset *riskmap.Asset, anomaly float32, at time.Time) riskmap.Alert {
 	return riskmap.Alert{
 		Schema: riskmap.AlertSchema, ID: alertID("finding", f.ScanID, f.AssetID, f.IP, fmt.Sprint(f.Port), f.RuleID),
 		Time: at, AssetID: f.AssetID, IP: f.IP, Port: f.Port, Kind: "finding", Severity: f.Severity.String(),
-		Title: f.Title, Why: f.Evidence, Action: RuleChange(asset, f.Proto, f.Port), Anomaly: anomaly, ScanID: f.ScanID,
+		Title: f.Title, Why: (*findings.Rules)(nil).Because(f, asset), Action: findings.Action(f, asset), Anomaly: anomaly, ScanID: f.ScanID,
 	}
 }
 

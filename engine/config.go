@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/riskmap/riskmap/features/inventory"
+	"github.com/riskmap/riskmap/features/inventory/live"
 	"github.com/riskmap/riskmap/scanner"
 )
 
@@ -41,10 +42,16 @@ type Config struct {
 	Rules string `yaml:"rules"`
 }
 
-// InventorySource is a set of inventory files of one provider, imported at every cycle.
+// InventorySource is a set of inventory files of one provider, imported at every cycle, or
+// (with Sync) the provider's API, read at the start of every cycle:
+//
+//	inventory:
+//	  - provider: aws
+//	    sync: {regions: [eu-west-1], role_arn: "arn:aws:iam::123456789012:role/riskmap-read"}
 type InventorySource struct {
-	Provider string   `yaml:"provider"`
-	Paths    []string `yaml:"paths"`
+	Provider string       `yaml:"provider"`
+	Paths    []string     `yaml:"paths"`
+	Sync     *live.Config `yaml:"sync"`
 }
 
 // Schedule is how often the loop runs and retrains.
@@ -98,8 +105,17 @@ func (c Config) Validate() error {
 		if !inventory.KnownProvider(s.Provider) {
 			errs = append(errs, fmt.Errorf("inventory[%d].provider: %q, want %s", i, s.Provider, inventory.ProviderList()))
 		}
-		if len(s.Paths) == 0 {
-			errs = append(errs, fmt.Errorf("inventory[%d].paths: empty", i))
+		switch {
+		case s.Sync != nil && len(s.Paths) > 0:
+			errs = append(errs, fmt.Errorf("inventory[%d]: paths and sync both set; an entry reads files or the API, not both", i))
+		case s.Sync != nil:
+			sc := *s.Sync
+			sc.Provider = s.Provider
+			if err := sc.WithDefaults().Validate(); err != nil {
+				errs = append(errs, fmt.Errorf("inventory[%d]: %w", i, err))
+			}
+		case len(s.Paths) == 0:
+			errs = append(errs, fmt.Errorf("inventory[%d].paths: empty (or give sync: to read the provider's API)", i))
 		}
 	}
 	return errors.Join(errs...)

@@ -11,9 +11,11 @@ import (
 )
 
 // confirm rescans each new serious finding's port with version detection (standard tier,
-// that port only) and keeps the findings that the rescan reproduces: a cheap second look that
-// cuts false positives (a flapping service, a banner seen once) before anyone is paged. It
-// returns the confirmed findings and the number of failed confirmations.
+// that port only, with its access checks) and keeps the findings that the rescan reproduces
+// and still finds serious: a cheap second look that cuts false positives (a flapping service,
+// a banner seen once, a database that turns out to ask for a password) before anyone is
+// paged. A kept finding is the rescan's version of it, with the checks' evidence. It returns
+// the confirmed findings and the number of failed confirmations (gone, or downgraded).
 func (l *Loop) confirm(ctx context.Context, found []riskmap.Finding, scope scanner.Scope, rep *CycleReport) ([]riskmap.Finding, int, error) {
 	if len(found) == 0 {
 		return nil, 0, nil
@@ -66,17 +68,24 @@ func (l *Loop) confirm(ctx context.Context, found []riskmap.Finding, scope scann
 	if err != nil {
 		return nil, 0, err
 	}
-	again := map[string]bool{}
+	again := map[string]riskmap.Finding{}
 	for _, f := range rec.Findings {
-		again[fmt.Sprintf("%s|%d|%s", f.IP, f.Port, f.RuleID)] = true
+		again[fmt.Sprintf("%s|%d|%s", f.IP, f.Port, f.RuleID)] = f
 	}
 	var confirmed []riskmap.Finding
 	failed := 0
 	for _, t := range order {
 		for _, f := range byTarget[t] {
 			// Host-level findings are not rescanned: they stand as found.
-			if t.port == 0 || again[fmt.Sprintf("%s|%d|%s", f.IP, f.Port, f.RuleID)] {
+			if t.port == 0 {
 				confirmed = append(confirmed, f)
+				continue
+			}
+			if g, ok := again[fmt.Sprintf("%s|%d|%s", f.IP, f.Port, f.RuleID)]; ok && g.Severity.Serious() {
+				if g.AssetID == "" {
+					g.AssetID = f.AssetID
+				}
+				confirmed = append(confirmed, g)
 			} else {
 				failed++
 			}

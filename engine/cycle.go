@@ -128,6 +128,10 @@ func (l *Loop) Cycle(ctx context.Context) (*CycleReport, error) {
 
 	// 1. Inventory.
 	for _, src := range l.Config.Inventory {
+		if src.Sync != nil {
+			l.syncInventory(ctx, src, start, log)
+			continue
+		}
 		files, err := readInventoryFiles(src.Paths)
 		if err != nil {
 			return nil, err

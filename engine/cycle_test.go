@@ -58,6 +58,7 @@ func (h *hook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 var readBudget = map[string]int{
 	"assets": 1, "scans": 1, "hosts": 1, "observations": 1, "findings": 1, "diffs": 1,
 	"cycles": 1, "kev": 1, "epss": 1, "scores": 0, "alerts": 0, "features": 0,
+	"coverage": 1, // the planner's port-space sweep reads when each port was last probed
 }
 
 // TestCycleOnLab runs two real cycles (real nmap, real onnxruntime, real Parquet) against a

@@ -19,6 +19,17 @@ import (
 // `riskmap plan` runs alone. It returns the estate it read too, so that a cycle can advance
 // it with what it records rather than read it again.
 func (l *Loop) planAt(ctx context.Context, at time.Time, scope scanner.Scope) (*models.Scored, []riskmap.Asset, *scanner.Plan, *features.Estate, error) {
+	scored, assets, cands, est, err := l.candidatesAt(ctx, at, scope)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	plan, err := scanner.NewPlan(at, cands, l.Config.Planner, l.profiles)
+	return scored, assets, plan, est, err
+}
+
+// candidatesAt scores every asset as of at and returns the planner's candidates, and the
+// estate it read.
+func (l *Loop) candidatesAt(ctx context.Context, at time.Time, scope scanner.Scope) (*models.Scored, []riskmap.Asset, []scanner.Candidate, *features.Estate, error) {
 	if err := training.EnsureModels(l.W); err != nil {
 		return nil, nil, nil, nil, err
 	}
@@ -48,8 +59,15 @@ func (l *Loop) planAt(ctx context.Context, at time.Time, scope scanner.Scope) (*
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	plan, err := scanner.NewPlan(at, Candidates(assets, scored.Scores, predicted, last, scope), l.Config.Planner, l.profiles)
-	return scored, assets, plan, est, err
+	cands := Candidates(assets, scored.Scores, predicted, last, scope)
+	serious, err := l.in.SeriousFindings(ctx)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if err := exploreInputs(ctx, l.W.Store(), est, serious, cands, assets); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	return scored, assets, cands, est, nil
 }
 
 // Plan scores the estate now and returns the plan a cycle would run, without scanning.
@@ -169,7 +187,7 @@ func (l *Loop) Targets(ctx context.Context, top int, tier *riskmap.Tier) ([]risk
 			if err != nil || scope.Check(addr) != nil {
 				continue
 			}
-			out = append(out, riskmap.Target{AssetID: a.ID, IP: addr.String(), Ports: portsOf[a.ID], Tier: tierOf[a.ID], Priority: s.Priority})
+			out = append(out, riskmap.Target{AssetID: a.ID, IP: addr.String(), Ports: portsOf[a.ID], Tier: tierOf[a.ID], Priority: s.Priority, Why: s.Why})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {

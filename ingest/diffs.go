@@ -149,6 +149,17 @@ func (in *Ingester) diffs(ctx context.Context, sc riskmap.Scan, hosts []riskmap.
 			cands = append(cands, baseline.Candidate{Scan: prev, Coverage: pc})
 		}
 		base, ok := baseline.AutoBaseline(current, cands)
+		var baseCov baseline.Coverage
+		if ok {
+			baseCov, _ = baseline.CoverageFromArgs(base.Args)
+		} else {
+			base, baseCov, ok = fallbackBaseline(current, cands)
+		}
+		extra, err := in.uncoveredOpen(ctx, h, sc, host, byIP[host.IP], cands, baseCov, ok)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, extra...)
 		if !ok {
 			continue
 		}

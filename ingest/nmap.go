@@ -246,6 +246,9 @@ func (in *Ingester) writeScan(ctx context.Context, s riskmap.Scan, hosts []riskm
 			return err
 		}
 	}
+	if err := in.writeCoverage(ctx, s, hosts, part); err != nil {
+		return err
+	}
 	rec := datasets.ScansRecord(mem, []riskmap.Scan{s})
 	defer rec.Release()
 	return in.W.WriteTable(datasets.TableScans, part, s.ID, rec)

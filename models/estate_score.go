@@ -158,6 +158,7 @@ func Score(ctx context.Context, s *datasets.Store, opts ScoreOptions) (*Scored, 
 					return err
 				}
 				sc.Reasons = TopReasons(names, row, e.Contributions, opts.Reasons)
+				sc.Why = features.Why(row, e.Contributions, opts.Reasons)
 				if id == opts.Explain {
 					out.Explained = &AssetExplanation{AssetID: id, Method: e.Method, Row: append([]float32(nil), row...), Contributions: append([]float32(nil), e.Contributions...)}
 				}

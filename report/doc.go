@@ -3,6 +3,12 @@
 //
 // WriteReport reads the tables (scores, assets, findings, diffs, alerts, cycles), the model
 // registry's cards and, when a run that knows the ground truth left one, comparison.json, and
-// draws the risk distribution, the top assets with their reasons, coverage against probes,
-// the cycles over time, model metrics over versions and exposure by network and group.
+// draws the risk distribution; the topology map (topology.go: internet, VPC, subnet, security
+// group, asset as an SVG graph, internet-exposed edges and serious findings highlighted,
+// quiet assets summarised beyond TopologyLimit); the findings to act on (findings.go: one per
+// asset, port and rule, with its status, evidence, first and last seen, and the rule to change
+// in the asset's cloud); the top assets with names, addresses, tags and reasons in words;
+// coverage against probes (riskmap's curve over its cycles, and the sweeps of a comparison);
+// the cycles over time; the changes against baselines with when each was first seen; model
+// metrics over versions and exposure by network and group.
 package report

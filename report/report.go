@@ -15,6 +15,7 @@ import (
 	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/datasets"
 	"github.com/riskmap/riskmap/features"
+	"github.com/riskmap/riskmap/features/findings"
 	"github.com/riskmap/riskmap/models"
 	"github.com/riskmap/riskmap/scanner"
 )
@@ -40,9 +41,10 @@ type ComparisonPoint struct {
 }
 
 type reportRow struct {
-	Asset, Network, Subnet  string
+	Asset, Name, IPs, Tags  string
+	Network, Subnet         string
 	Priority, Risk, Anomaly float32
-	Reasons                 string
+	Why                     []string
 }
 
 type groupRow struct {
@@ -51,22 +53,32 @@ type groupRow struct {
 }
 
 type reportData struct {
-	Generated  string
-	Workspace  string
-	AsOf       string
-	Assets     int
-	RiskHist   template.HTML
-	Top        []reportRow
-	Coverage   template.HTML
-	Comparison *Comparison
-	OverCycles template.HTML
-	Cycles     []datasets.Cycle
-	Models     template.HTML
-	Cards      []models.Card
-	Exposure   []groupRow
-	Findings   map[string]int
-	Severities []string
-	Alerts     int
+	Generated string
+	Workspace string
+	AsOf      string
+	Assets    int
+	RiskHist  template.HTML
+	Top       []reportRow
+	Coverage  template.HTML
+	// CoverageCurve is riskmap's serious findings against probes, one point per cycle.
+	CoverageCurve template.HTML
+	Comparison    *Comparison
+	OverCycles    template.HTML
+	Cycles        []datasets.Cycle
+	Models        template.HTML
+	Cards         []models.Card
+	Exposure      []groupRow
+	Map           template.HTML
+	MapNote       string
+	List          []findingRow
+	ListTotal     int
+	Status        map[string]int
+	Changes       []changeRow
+	Findings      map[string]int
+	Severities    []string
+	Alerts        int
+	Detect        []detectRow
+	DetectNote    string
 }
 
 // WriteReport writes a single self-contained HTML file (inline SVG charts, no script, no
@@ -117,35 +129,61 @@ func WriteReport(ctx context.Context, s *datasets.Store, path string, now time.T
 	}
 	d.RiskHist = barChart("assets by risk score", labels, hist, "#c0392b")
 	for i, sc := range cur {
-		if i == 20 {
+		if i == 12 {
 			break
 		}
-		r := reportRow{Asset: sc.AssetID, Priority: sc.Priority, Risk: sc.Risk, Anomaly: sc.Anomaly, Reasons: strings.Join(sc.Reasons, "; ")}
+		r := reportRow{Asset: sc.AssetID, Priority: sc.Priority, Risk: sc.Risk, Anomaly: sc.Anomaly}
+		for _, reason := range sc.Reasons {
+			r.Why = append(r.Why, features.Sentence(reason))
+		}
 		if a := byID[sc.AssetID]; a != nil {
-			r.Network, r.Subnet = a.Network, a.Subnet
+			r.Network, r.Subnet, r.Name = a.Network, a.Subnet, name(*a)
+			r.IPs = strings.Join(append(slices.Clone(a.PublicIPs), a.PrivateIPs...), ", ")
+			var tags []string
+			for _, t := range a.Tags {
+				if t.Key != "Name" && t.Key != "name" && !strings.HasPrefix(t.Key, "aws:") {
+					tags = append(tags, t.Key+"="+t.Value)
+				}
+			}
+			slices.Sort(tags)
+			r.Tags = strings.Join(tags, ", ")
 		}
 		d.Top = append(d.Top, r)
 	}
 
-	// Coverage against probes.
+	// Findings, scans' times, cycles: the findings list, the coverage curve and the map read
+	// them.
+	found, err := datasets.ReadAll(ctx, s, datasets.TableFindings, nil, datasets.DecodeFindings)
+	if err != nil {
+		return err
+	}
+	scans, err := datasets.ReadAll(ctx, s, datasets.TableScans, nil, datasets.DecodeScans)
+	if err != nil {
+		return err
+	}
+	started := make(map[string]time.Time, len(scans))
+	light := map[string]bool{}
+	for _, sc := range scans {
+		started[sc.ID] = sc.Started
+		light[sc.ID] = sc.Profile == riskmap.TierLight.String()
+	}
+	scanTime := func(id string) time.Time { return started[id] }
+	checksRan := func(id string) bool { return !light[id] } // riskmap's light tier runs no scripts
+	if d.Cycles, err = datasets.ReadCycles(ctx, s); err != nil {
+		return err
+	}
+
+	// Coverage against probes: riskmap's curve over its cycles, and each sweep's point.
+	var comparison *Comparison
 	if b, err := os.ReadFile(filepath.Join(s.Dir, ComparisonFile)); err == nil {
 		var c Comparison
 		if err := json.Unmarshal(b, &c); err != nil {
 			return fmt.Errorf("%s: %w", ComparisonFile, err)
 		}
+		comparison = &c
 		d.Comparison = &c
-		var ss []series
-		colors := []string{"#c0392b", "#2980b9", "#27ae60", "#8e44ad", "#7f8c8d"}
-		for i, r := range c.Rows {
-			ss = append(ss, series{Name: r.Method, Color: colors[i%len(colors)], Points: [][2]float64{{r.Probes, r.Coverage}}})
-		}
-		d.Coverage = lineChart("serious exposures found against probes sent", "probes", "share found", ss, true)
 	}
-
-	// Over cycles.
-	if d.Cycles, err = datasets.ReadCycles(ctx, s); err != nil {
-		return err
-	}
+	d.CoverageCurve, d.Coverage = coverageCharts(d.Cycles, found, scanTime, comparison)
 	if len(d.Cycles) > 0 {
 		var probes, found, alerts [][2]float64
 		for i, c := range d.Cycles {
@@ -178,11 +216,26 @@ func WriteReport(ctx context.Context, s *datasets.Store, path string, now time.T
 		}, false)
 	}
 
-	// Findings and exposure map.
-	found, err := datasets.ReadAll(ctx, s, datasets.TableFindings, nil, datasets.DecodeFindings)
+	// Findings: the list a person acts on, and the map.
+	rules, err := findings.DefaultRules()
 	if err != nil {
 		return err
 	}
+	d.List = findingRows(found, rules, byID, scanTime, checksRan, 0)
+	d.ListTotal = len(d.List)
+	d.Status = map[string]int{}
+	for _, r := range d.List {
+		d.Status[r.Status]++
+	}
+	if len(d.List) > maxListed {
+		d.List = d.List[:maxListed]
+	}
+	diffs, err := datasets.ReadAll(ctx, s, datasets.TableDiffs, nil, datasets.DecodeDiffs)
+	if err != nil {
+		return err
+	}
+	d.Changes = changeRows(diffs, byID, 40)
+	d.Map, d.MapNote = estateMap(assets, found, scanTime, checksRan)
 	seriousAsset := map[string]bool{}
 	for _, f := range found {
 		d.Findings[f.Severity.String()]++
@@ -240,6 +293,10 @@ func WriteReport(ctx context.Context, s *datasets.Store, path string, now time.T
 		d.Alerts += int(n)
 	}
 
+	if d.Detect, d.DetectNote, err = detections(ctx, s); err != nil {
+		return err
+	}
+
 	var b strings.Builder
 	if err := reportTemplate.Execute(&b, d); err != nil {
 		return err
@@ -279,6 +336,10 @@ section { margin: 2em 0; } table { border-collapse: collapse; font-size: 13px; }
 td, th { border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
 th { background: #f4f4f4; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .grid { display: flex; flex-wrap: wrap; gap: 2em; }
+.dim { color: #666; font-size: 12px; } code { font-size: 11px; background: #f6f6f6; word-break: break-all; }
+.map { overflow: auto; max-height: 900px; border: 1px solid #ddd; }
+table.findings td.ev { max-width: 320px; font-size: 12px; word-break: break-word; }
+tr.critical td:first-child { color: #c0392b; font-weight: bold; } tr.high td:first-child { color: #e67e22; font-weight: bold; }
 </style>
 </head>
 <body>
@@ -290,16 +351,35 @@ th { background: #f4f4f4; } td.n { text-align: right; font-variant-numeric: tabu
 <div><h2>Findings</h2><table><tr><th>severity</th><th>findings</th></tr>{{range .Severities}}<tr><td>{{.}}</td><td class="n">{{index $.Findings .}}</td></tr>{{end}}<tr><td>alerts sent</td><td class="n">{{.Alerts}}</td></tr></table></div>
 </section>
 
+
+
+
+
+<section>
+<h2>Map</h2>
+{{if .Map}}<p class="dim">{{.MapNote}}. Red edges: security rules that open a port of the asset to the internet. Filled assets: their worst finding (<span style="color:#c0392b">critical</span>, <span style="color:#e67e22">high</span>, <span style="color:#b7950b">medium</span>); a thick outline marks a serious one. Hover a box for its addresses, tags and findings.</p>
+<div class="map">{{.Map}}</div>{{else}}<p>No inventory yet.</p>{{end}}
+</section>
+
+<section>
+<h2>Findings to act on</h2>
+{{if .List}}<p class="dim">{{.ListTotal}} findings (one per asset, port and rule, as the latest scan saw it){{if gt .ListTotal (len .List)}}, the {{len .List}} most severe listed{{end}}. {{range $k, $v := .Status}}{{$v}} {{$k}}; {{end}}</p>
+<table class="findings"><tr><th>severity</th><th>finding</th><th>status</th><th>evidence</th><th>first / last seen</th><th>what to change</th></tr>
+{{range .List}}<tr class="{{.Severity}}"><td>{{.Severity}}</td><td><b>{{.Title}}</b><br/>{{.Where}}{{if .Asset}}<br/><span class="dim">{{.Asset}}</span>{{end}}</td><td>{{.Status}}</td><td class="ev">{{.Evidence}}</td><td>{{.FirstSeen}}<br/>{{.LastSeen}}</td><td>{{range .Remedies}}<b>{{.Provider}}</b> {{.Rule}}:{{range .Commands}}<br/><code>{{.}}</code>{{end}}<br/>{{else}}{{.Action}}{{end}}</td></tr>
+{{end}}</table>{{else}}<p>No findings yet.</p>{{end}}
+</section>
+
 <section>
 <h2>Top assets</h2>
-<table><tr><th>asset</th><th>network</th><th>subnet</th><th>priority</th><th>risk</th><th>anomaly</th><th>why</th></tr>
-{{range .Top}}<tr><td>{{.Asset}}</td><td>{{.Network}}</td><td>{{.Subnet}}</td><td class="n">{{f3 .Priority}}</td><td class="n">{{f3 .Risk}}</td><td class="n">{{f3 .Anomaly}}</td><td>{{.Reasons}}</td></tr>
+<table><tr><th>asset</th><th>network / subnet</th><th>priority</th><th>risk</th><th>anomaly</th><th>why</th></tr>
+{{range .Top}}<tr><td><b>{{.Asset}}</b>{{if .Name}}<br/>{{.Name}}{{end}}{{if .IPs}}<br/><span class="dim">{{.IPs}}</span>{{end}}{{if .Tags}}<br/><span class="dim">{{.Tags}}</span>{{end}}</td><td>{{.Network}}<br/>{{.Subnet}}</td><td class="n">{{f3 .Priority}}</td><td class="n">{{f3 .Risk}}</td><td class="n">{{f3 .Anomaly}}</td><td>{{range .Why}}{{.}}<br/>{{end}}</td></tr>
 {{end}}</table>
 </section>
 
 <section>
 <h2>Serious exposures found against probes sent</h2>
-{{if .Comparison}}{{.Coverage}}
+<div class="grid"><div>{{.CoverageCurve}}</div><div>{{.Coverage}}</div></div>
+{{if .Comparison}}
 <table><tr><th>method</th><th>probes</th><th>found</th><th>of {{.Comparison.Serious}}</th><th></th></tr>
 {{range .Comparison.Rows}}<tr><td>{{.Method}}</td><td class="n">{{num .Probes}}</td><td class="n">{{.Found}}</td><td class="n">{{pct .Coverage}}</td><td>{{if .Measured}}measured{{else}}estimated from the port list{{end}}</td></tr>
 {{end}}</table><p>{{.Comparison.Note}}</p>
@@ -312,6 +392,21 @@ th { background: #f4f4f4; } td.n { text-align: right; font-variant-numeric: tabu
 <table><tr><th>cycle</th><th>probes</th><th>budget</th><th>light</th><th>standard</th><th>deep</th><th>explore</th><th>new serious</th><th>confirmed</th><th>failed confirmations</th><th>alerts</th><th>rate changes</th><th>model</th></tr>
 {{range .Cycles}}<tr><td>{{.ID}}</td><td class="n">{{.Probes}}</td><td class="n">{{.Budget}}</td><td class="n">{{.HostsLight}}</td><td class="n">{{.HostsStandard}}</td><td class="n">{{.HostsDeep}}</td><td class="n">{{.HostsExplore}}</td><td class="n">{{.FindingsNew}}</td><td class="n">{{.FindingsConfirmed}}</td><td class="n">{{.ConfirmationsFailed}}</td><td class="n">{{.Alerts}}</td><td class="n">{{.RateChanges}}</td><td>{{.ModelVersion}}</td></tr>
 {{end}}</table>{{else}}<p>No cycles yet.</p>{{end}}
+</section>
+
+<section>
+<h2>Changes over time</h2>
+{{if .Changes}}<table><tr><th>seen</th><th>first seen</th><th>asset</th><th>change</th><th>before</th><th>after</th></tr>
+{{range .Changes}}<tr><td>{{.When}}</td><td>{{.FirstSeen}}</td><td>{{.Asset}}</td><td>{{.What}}</td><td>{{.Before}}</td><td>{{.After}}</td></tr>
+{{end}}</table>{{else}}<p>No changes against the baselines yet.</p>{{end}}
+</section>
+
+<section>
+<h2>Time to detect new open ports</h2>
+{{if .Detect}}<p>{{.DetectNote}}. Cycles: how many cycles after the port was last probed (closed) went by before one found it open; 0 is the first cycle that could.</p>
+<table><tr><th>asset</th><th>address</th><th>port</th><th>found</th><th>last probed before</th><th>cycles</th></tr>
+{{range .Detect}}<tr><td>{{.Asset}}</td><td>{{.IP}}</td><td>{{.Port}}</td><td>{{.Found}}</td><td>{{.LastProbed}}</td><td class="n">{{.Cycles}}</td></tr>
+{{end}}</table>{{else}}<p>No new open ports yet.</p>{{end}}
 </section>
 
 <section>

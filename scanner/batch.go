@@ -195,7 +195,7 @@ func (r *Runner) options(b *Batch, scope Scope) []nmap.Option {
 		opts = append(opts, nmap.WithDefaultScript())
 	}
 	if len(pr.Scripts) > 0 {
-		opts = append(opts, nmap.WithScripts(pr.Scripts...))
+		opts = append(opts, nmap.WithScripts(r.scripts(pr.Scripts)...))
 	}
 	if pr.OSDetection {
 		if r.privileged {

@@ -3,7 +3,8 @@
 //
 // Data flows like this:
 //
-//	Candidate (asset + risk, anomaly, predicted ports, last scan)
+//	Candidate (asset + risk, anomaly, predicted ports, last scan, when each port was last
+//	           probed, exposure width, known serious ports)
 //	   │  NewPlan(now, candidates, PlannerConfig, *Profiles)       planner.go
 //	   ▼
 //	Plan (JSON: tier, ports, probes per asset; WritePlan / ReadPlan)  plan.go
@@ -26,9 +27,21 @@
 // Tiers (riskmap.Tier) are configured by profiles (profile.go): light is the asset's
 // predicted ports plus nmap's top 100; standard the top 1000 plus predicted ports with
 // -sV --version-light; deep every TCP port with -sV -sC, OS detection and safe scripts.
+// Standard and deep also run the access checks (checks.go, Checks): riskmap's own NSE scripts
+// (scanner/nse, installed by Run under the runner's TempDir and passed to --script by path)
+// and nmap's bundled ones; each runs only on its service's ports.
 // The top-N lists are computed from nmap-services (services.go), so every probe count in a
 // plan is exact; predicted ports are how riskmap sees the risky cloud ports the top 1000 leave
 // out (6379, 11211, 27017, 2375, 10250, ...).
+//
+// No list names every port a service may listen on, so the planner also sweeps the port space
+// (sweep.go): a share of every cycle's budget goes to the least recently probed blocks of each
+// asset's 65,535 TCP ports (Candidate.Probed, kept as ranges by probed.go), likeliest ports
+// first, wide-open assets on their own, faster rotation. The plan states the period N in which
+// every in-scope (asset, port) is probed at least once (Sweep.Period), how its probes split
+// (Plan.Split: predicted ports, re-checks, escalation, exploration, sweep), and Profiles.Explain
+// says why each port of an item is in it (explain.go). Assets with known serious exposures are
+// re-checked on a schedule (PlannerConfig.Recheck) before the greedy spends the rest.
 //
 // Config (config.go) gathers the scope, profiles, planner and runner settings as they appear
 // in riskmap.yaml, each with documented defaults and a Validate that never clamps.

@@ -19,7 +19,7 @@ const (
 	FormatMasscan = "masscan" // addresses for masscan -iL, ports in a comment header
 	FormatNaabu   = "naabu"   // host:port lines (host alone when a target has no ports)
 	FormatNuclei  = "nuclei"  // host:port lines, as nuclei -l reads them
-	FormatCSV     = "csv"     // asset_id,ip,tier,priority,ports
+	FormatCSV     = "csv"     // asset_id,ip,tier,priority,ports,why
 	FormatJSONL   = "jsonl"   // one JSON object per target
 )
 
@@ -106,10 +106,10 @@ func WriteTargets(w io.Writer, format string, scope Scope, targets []riskmap.Tar
 		}
 	case FormatCSV:
 		cw := csv.NewWriter(bw)
-		_ = cw.Write([]string{"asset_id", "ip", "tier", "priority", "ports"})
+		_ = cw.Write([]string{"asset_id", "ip", "tier", "priority", "ports", "why"})
 		for _, r := range rows {
 			_ = cw.Write([]string{r.t.AssetID, r.addr.String(), r.t.Tier.String(),
-				strconv.FormatFloat(float64(r.t.Priority), 'g', -1, 32), r.ports.String()})
+				strconv.FormatFloat(float64(r.t.Priority), 'g', -1, 32), r.ports.String(), strings.Join(r.t.Why, "; ")})
 		}
 		cw.Flush()
 		if err := cw.Error(); err != nil {
@@ -128,7 +128,8 @@ func WriteTargets(w io.Writer, format string, scope Scope, targets []riskmap.Tar
 				Tier     riskmap.Tier `json:"tier"`
 				Priority float32      `json:"priority"`
 				Ports    []int        `json:"ports"`
-			}{r.t.AssetID, r.addr.String(), r.t.Tier, r.t.Priority, ports}); err != nil {
+				Why      []string     `json:"why,omitempty"`
+			}{r.t.AssetID, r.addr.String(), r.t.Tier, r.t.Priority, ports, r.t.Why}); err != nil {
 				return refused, fmt.Errorf("write %s targets: %w", format, err)
 			}
 		}

@@ -13,7 +13,8 @@ import (
 
 func exportTargets() []riskmap.Target {
 	return []riskmap.Target{
-		{AssetID: "i-redis", IP: "10.0.0.7", Ports: []int{6379, 22}, Tier: riskmap.TierDeep, Priority: 0.93},
+		{AssetID: "i-redis", IP: "10.0.0.7", Ports: []int{6379, 22}, Tier: riskmap.TierDeep, Priority: 0.93,
+			Why: []string{"3 of its 5 scans found a high or critical finding", "its latest scan found Redis open on 1 port"}},
 		{AssetID: "i-v6", IP: "fd00::7", Ports: []int{443}, Tier: riskmap.TierStandard, Priority: 0.71},
 		{AssetID: "i-out", IP: "192.0.2.10", Ports: []int{22}, Tier: riskmap.TierDeep, Priority: 0.7},
 		{AssetID: "i-excluded", IP: "10.0.0.9", Tier: riskmap.TierLight, Priority: 0.6},

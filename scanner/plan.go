@@ -24,6 +24,10 @@ type Plan struct {
 	Items  []PlanItem `json:"items"`
 	// Skipped counts the candidates left out, by reason (the Skip constants).
 	Skipped map[string]int `json:"skipped,omitempty"`
+	// Split is how Probes divide: predicted ports, re-checks, escalation, exploration, sweep.
+	Split Split `json:"split"`
+	// Sweep is the port-space sweep and its guarantee; nil when the planner sweeps nothing.
+	Sweep *Sweep `json:"sweep,omitempty"`
 }
 
 // PlanItem is one asset to scan.
@@ -42,7 +46,11 @@ type PlanItem struct {
 	MaxRate  int     `json:"max_rate,omitempty"`
 	Priority float32 `json:"priority"`
 	// Explore marks an item chosen by the exploration share rather than by its score.
-	Explore bool     `json:"explore,omitempty"`
+	Explore bool `json:"explore,omitempty"`
+	// Recheck marks an item that re-checks an asset's known serious exposures.
+	Recheck bool `json:"recheck,omitempty"`
+	// Swept is the part of Ports that the port-space sweep added.
+	Swept   PortList `json:"swept,omitempty"`
 	Reasons []string `json:"reasons,omitempty"`
 }
 
@@ -188,7 +196,7 @@ func (p *Plan) Validate() error {
 		for _, l := range []struct {
 			name  string
 			ports PortList
-		}{{"ports", it.Ports}, {"udp_ports", it.UDPPorts}} {
+		}{{"ports", it.Ports}, {"udp_ports", it.UDPPorts}, {"swept", it.Swept}} {
 			if err := l.ports.Validate(); err != nil {
 				return bad(l.name, "%w", err)
 			}

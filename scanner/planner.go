@@ -26,6 +26,18 @@ type Candidate struct {
 	LastScanned    time.Time // zero: never scanned
 	LastTier       riskmap.Tier
 	Reasons        []string
+	// WideOpen marks an asset whose rules open every TCP port, or wide ranges, to the
+	// internet: the sweep covers its whole port range first and on a faster rotation.
+	WideOpen bool
+	// Probed is when each TCP port was last probed (the workspace's coverage table); the
+	// sweep takes the least recently probed ports first.
+	Probed Probed
+	// KnownSerious lists the ports of the asset's known serious exposures; with
+	// PlannerConfig.Recheck they are re-checked on a schedule.
+	KnownSerious []int
+	// PortReasons says, for ports the planner was given (predicted ports), why each is there;
+	// the plan's Explain reads it.
+	PortReasons map[int]string
 }
 
 // NewPlan chooses a tier for every candidate so that the plan's expected serious findings
@@ -43,10 +55,12 @@ type Candidate struct {
 // marginal expected findings per marginal probe (skip to light, light to deep, ...), which is
 // the classic greedy for a multiple-choice knapsack.
 //
-// It proceeds in three steps: the greedy over (1 - Exploration) of the budget; exploration,
-// which draws assets still unplanned at random (seeded), weighted towards low value and long
-// time since the last scan, and gives each its lightest allowed tier within the exploration
-// share; then the greedy again over whatever budget is left.
+// It proceeds in five steps: re-checks of assets with known serious exposures (see
+// PlannerConfig.Recheck); the greedy over (1 - Exploration - Sweep) of the budget;
+// exploration, which draws assets still unplanned at random (seeded), weighted towards low
+// value and long time since the last scan, and gives each its lightest allowed tier within the
+// exploration share; the greedy again up to (1 - Sweep) of the budget; then the port-space
+// sweep (see Sweep) over whatever is left, at least the Sweep share.
 func NewPlan(now time.Time, cands []Candidate, cfg PlannerConfig, profiles *Profiles) (*Plan, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -66,10 +80,18 @@ func NewPlan(now time.Time, cands []Candidate, cfg PlannerConfig, profiles *Prof
 		return nil, err
 	}
 	explore := int(float64(cfg.Budget) * cfg.Exploration)
-	pl.greedy(cfg.Budget - explore)
+	sweep := int(float64(cfg.Budget) * cfg.Sweep)
+	pl.recheck()
+	pl.greedy(cfg.Budget - explore - sweep)
 	pl.explore(explore)
-	pl.greedy(cfg.Budget)
-	return pl.plan(), nil
+	pl.greedy(cfg.Budget - sweep)
+	var sw *Sweep
+	if cfg.Sweep > 0 {
+		sw = pl.sweep()
+	}
+	p := pl.plan()
+	p.Sweep = sw
+	return p, nil
 }
 
 type planner struct {
@@ -83,17 +105,21 @@ type planner struct {
 }
 
 type cand struct {
-	c          Candidate
-	ips        []netip.Addr
-	value      float64
-	tier       riskmap.Tier
-	allowed    [riskmap.TierDeep + 1]bool
-	gain       [riskmap.TierDeep + 1]float64
-	probes     [riskmap.TierDeep + 1]int
-	explore    bool
-	skip       string // a Skip reason decided at load time
-	netLimited bool
-	quietNote  string
+	c           Candidate
+	ips         []netip.Addr
+	value       float64
+	tier        riskmap.Tier
+	allowed     [riskmap.TierDeep + 1]bool
+	gain        [riskmap.TierDeep + 1]float64
+	probes      [riskmap.TierDeep + 1]int
+	explore     bool
+	skip        string // a Skip reason decided at load time
+	netLimited  bool
+	quietNote   string
+	recheck     bool  // given light first as a re-check of known serious exposures
+	sweep       []int // the sweep's ports, unsorted
+	sweepCost   int   // the sweep's probes as budgeted (an upper bound)
+	sweepBlocks int
 }
 
 func (pl *planner) load(in []Candidate) error {
@@ -337,7 +363,7 @@ func (pl *planner) staleDays(c Candidate) float64 {
 func (pl *planner) plan() *Plan {
 	p := &Plan{CreatedAt: pl.now, Budget: pl.cfg.Budget, Items: []PlanItem{}, Skipped: map[string]int{}}
 	for _, k := range pl.cs {
-		if k.tier == riskmap.TierSkip {
+		if k.tier == riskmap.TierSkip && len(k.sweep) == 0 {
 			reason := k.skip
 			switch {
 			case reason != "":
@@ -360,20 +386,30 @@ func (pl *planner) plan() *Plan {
 			MaxRate:  pl.cfg.NetworkRate[k.c.Network],
 			Priority: float32(k.value),
 			Explore:  k.explore,
+			Recheck:  k.recheck,
 			Reasons:  slices.Clone(k.c.Reasons),
 		}
-		if k.explore {
+		switch {
+		case k.tier == riskmap.TierSkip:
+			it.Reasons = append(it.Reasons, "sweep only")
+		case k.recheck:
+			it.Reasons = append(it.Reasons, fmt.Sprintf("re-check: known serious exposures on %s, last scanned %s", PortList(mergePorts(k.c.KnownSerious)), lastSeen(pl.now, k.c.LastScanned)))
+		case k.explore:
 			if k.c.LastScanned.IsZero() {
 				it.Reasons = append(it.Reasons, "exploration: never scanned")
 			} else {
 				it.Reasons = append(it.Reasons, fmt.Sprintf("exploration: last scanned %s ago", pl.now.Sub(k.c.LastScanned).Round(time.Hour)))
 			}
-		} else {
+		default:
 			it.Reasons = append(it.Reasons, fmt.Sprintf("score: %.3g expected serious findings for %d probes", k.gain[k.tier], k.probes[k.tier]))
+		}
+		if len(k.sweep) > 0 {
+			pl.addSweep(k, &it)
 		}
 		if k.quietNote != "" {
 			it.Reasons = append(it.Reasons, k.quietNote)
 		}
+		pl.split(k, &it, &p.Split)
 		p.Probes += it.Probes
 		p.Items = append(p.Items, it)
 	}
@@ -381,4 +417,59 @@ func (pl *planner) plan() *Plan {
 		return Compare(riskmap.Score{AssetID: a.AssetID, Priority: a.Priority}, riskmap.Score{AssetID: b.AssetID, Priority: b.Priority})
 	})
 	return p
+}
+
+func lastSeen(now, at time.Time) string {
+	if at.IsZero() {
+		return "never"
+	}
+	return now.Sub(at).Round(time.Hour).String() + " ago"
+}
+
+// addSweep adds k's sweep ports to its item: those its tier's list lacks, at the tier's cost;
+// an asset planned only for its sweep gets an item of the sweep tier with those ports alone.
+func (pl *planner) addSweep(k *cand, it *PlanItem) {
+	t := k.tier
+	if t == riskmap.TierSkip {
+		limit, _ := pl.quietCap(k.c.Tags) // the sweep takes no asset whose cap is skip
+		t = min(pl.cfg.SweepTier, limit)
+		it.Tier, it.Ports, it.UDPPorts = t, nil, nil
+	}
+	var extra []int
+	for _, port := range k.sweep {
+		if _, found := slices.BinarySearch(it.Ports, port); !found {
+			extra = append(extra, port)
+		}
+	}
+	it.Swept = mergePorts(extra)
+	it.Ports = mergePorts(it.Ports, extra)
+	it.Probes = pl.profiles.Probes(t, len(k.ips), len(it.Ports), len(it.UDPPorts))
+	it.Reasons = append(it.Reasons, sweepNote(k, pl.cfg.SweepBlock))
+}
+
+// split adds it's probes to the plan's split.
+func (pl *planner) split(k *cand, it *PlanItem, s *Split) {
+	t := it.Tier
+	swept := 0
+	if len(it.Swept) > 0 {
+		swept = it.Probes - pl.profiles.Probes(t, len(k.ips), len(it.Ports)-len(it.Swept), len(it.UDPPorts))
+		if k.tier == riskmap.TierSkip {
+			swept = it.Probes
+		}
+	}
+	s.Sweep += swept
+	base := it.Probes - swept
+	switch {
+	case base <= 0:
+	case k.explore:
+		s.Exploration += base
+	case k.recheck:
+		rc := min(base, k.probes[riskmap.TierLight])
+		s.Rechecks += rc
+		s.Escalation += base - rc
+	default:
+		pred := max(0, base-pl.profiles.Probes(t, len(k.ips), pl.profiles.PortCount(t, nil), len(it.UDPPorts)))
+		s.Predicted += pred
+		s.Escalation += base - pred
+	}
 }

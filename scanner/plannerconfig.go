@@ -33,6 +33,26 @@ type PlannerConfig struct {
 	PredictedShare float64 `yaml:"predicted_share" json:"predicted_share"`
 	// Seed makes the exploration draw reproducible.
 	Seed int64 `yaml:"seed" json:"seed"`
+	// Sweep is the share of Budget kept for sweeping the port space: TCP ports that no tier
+	// list and no prediction would probe, in rotation, so that every port of every in-scope
+	// asset is probed at least once every Plan.Sweep.Period cycles. In [0, 1); 0 turns the
+	// sweep off (and with it the guarantee). Exploration and Sweep together stay below 1.
+	Sweep float64 `yaml:"sweep" json:"sweep"`
+	// SweepWide is the share of the sweep kept for wide-open assets (Candidate.WideOpen: rules
+	// that open every port, or wide ranges, to the internet), which rotate on their own, faster
+	// period; what they do not need goes to the rest. In [0, 1].
+	SweepWide float64 `yaml:"sweep_wide" json:"sweep_wide"`
+	// SweepBlock is how many ports the sweep takes at a time from one asset: its unit of
+	// rotation. Ports are ranked by nmap-services' open-frequency, so the likelier blocks of
+	// a port space come first. In 16-65535.
+	SweepBlock int `yaml:"sweep_block" json:"sweep_block"`
+	// SweepTier is the tier of an asset scanned only for its sweep: light sees open ports,
+	// standard also names their services (-sV --version-light), which findings need.
+	SweepTier riskmap.Tier `yaml:"sweep_tier" json:"sweep_tier"`
+	// Recheck is how often an asset with a known serious exposure has those ports probed again
+	// (is it still open? fixed?), from a share of the budget taken before anything else; 0
+	// turns re-checks off.
+	Recheck time.Duration `yaml:"recheck" json:"recheck"`
 }
 
 // QuietHours caps how deep assets whose tag Tag equals Value (case-insensitively; an empty
@@ -51,7 +71,9 @@ type QuietHours struct {
 // DefaultPlannerConfig returns the defaults: 2,000,000 probes a cycle (about 1,600 hosts at
 // standard), 10% exploration, rescans after 6h (light), 24h (standard) and 7 days (deep), no
 // deep scans of env=prod from 09:00 to 18:00 local time, a one-hour window, anomaly weighted
-// 0.5, 70% of findings expected on predicted ports, seed 1.
+// 0.5, 70% of findings expected on predicted ports, seed 1; 30% of the budget sweeps the port
+// space (70% of it for wide-open assets) in blocks of 256 ports at the standard tier, and
+// known serious exposures are re-checked every 24h.
 func DefaultPlannerConfig() PlannerConfig {
 	return PlannerConfig{
 		Budget:      2_000_000,
@@ -63,6 +85,7 @@ func DefaultPlannerConfig() PlannerConfig {
 		},
 		QuietHours: []QuietHours{{Tag: "env", Value: "prod", From: "09:00", To: "18:00", Location: "Local", MaxTier: riskmap.TierStandard}},
 		Window:     time.Hour, AnomalyWeight: 0.5, PredictedShare: 0.7, Seed: 1,
+		Sweep: 0.3, SweepWide: 0.7, SweepBlock: 256, SweepTier: riskmap.TierStandard, Recheck: 24 * time.Hour,
 	}
 }
 
@@ -101,6 +124,21 @@ func (c PlannerConfig) Validate() error {
 	}
 	if !(c.PredictedShare >= 0 && c.PredictedShare <= 1) {
 		return bad("predicted_share", "%v: want [0, 1]", c.PredictedShare)
+	}
+	if !(c.Sweep >= 0 && c.Sweep < 1) || c.Sweep+c.Exploration >= 1 {
+		return bad("sweep", "%v: want a share in [0, 1), with exploration (%v) below 1 in all", c.Sweep, c.Exploration)
+	}
+	if !(c.SweepWide >= 0 && c.SweepWide <= 1) {
+		return bad("sweep_wide", "%v: want a share in [0, 1]", c.SweepWide)
+	}
+	if c.Sweep > 0 && (c.SweepBlock < 16 || c.SweepBlock > 65535) {
+		return bad("sweep_block", "%d: want 16-65535 ports", c.SweepBlock)
+	}
+	if c.Sweep > 0 && c.SweepTier != riskmap.TierLight && c.SweepTier != riskmap.TierStandard {
+		return bad("sweep_tier", "%s: want light or standard", c.SweepTier)
+	}
+	if c.Recheck < 0 {
+		return bad("recheck", "%s: want >= 0 (0: no re-checks)", c.Recheck)
 	}
 	return nil
 }

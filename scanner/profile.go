@@ -60,14 +60,14 @@ type ProfileConfig struct {
 
 // DefaultProfileConfig returns the documented defaults: light is the predicted ports plus the
 // top 100 without version detection; standard the top 1000 plus predicted ports with
-// -sV --version-light; deep every TCP port with -sV -sC, OS detection and a few safe scripts
-// for the risky cloud services.
+// -sV --version-light and the Checks (unauthenticated access to the risky cloud services);
+// deep every TCP port with -sV -sC, OS detection, the Checks and a few more safe scripts.
 func DefaultProfileConfig() ProfileConfig {
 	return ProfileConfig{
 		Light:    Profile{TopPorts: 100, Predicted: true, Factor: 1.0, Detection: 0.4},
-		Standard: Profile{TopPorts: 1000, Predicted: true, Version: "light", Factor: 1.2, Detection: 0.75},
+		Standard: Profile{TopPorts: 1000, Predicted: true, Version: "light", Scripts: Checks(), Factor: 1.2, Detection: 0.75},
 		Deep: Profile{AllPorts: true, Predicted: true, Version: "normal", DefaultScripts: true,
-			Scripts:     []string{"redis-info", "memcached-info", "rdp-enum-encryption", "ssh2-enum-algos"},
+			Scripts:     append(Checks(), "rdp-enum-encryption", "ssh2-enum-algos"),
 			OSDetection: true, Factor: 1.5, Detection: 1.0},
 	}
 }
@@ -151,6 +151,9 @@ type Profiles struct {
 	base [riskmap.TierDeep + 1]PortList
 	udp  [riskmap.TierDeep + 1]PortList
 	mass [riskmap.TierDeep + 1]float64
+	// order is every TCP port, most often open first (nmap-services' frequency), then the
+	// ports nmap-services does not rank, ascending: the order in which the sweep takes them.
+	order []int
 }
 
 // NewProfiles resolves c against svc.
@@ -174,7 +177,27 @@ func NewProfiles(c ProfileConfig, svc *Services) (*Profiles, error) {
 		}
 		p.udp[t] = svc.Top("udp", pr.UDPTopPorts)
 	}
+	p.order = svc.Order("tcp")
 	return p, nil
+}
+
+// Order returns every port of 1-65535 of proto, the ones svc knows first, most often open
+// first, then the rest ascending.
+func (s *Services) Order(proto string) []int {
+	out := make([]int, 0, 65535)
+	seen := make([]bool, 65536)
+	for _, e := range s.byProto[proto] {
+		if e.freq > 0 {
+			out = append(out, e.port)
+			seen[e.port] = true
+		}
+	}
+	for port := 1; port <= 65535; port++ {
+		if !seen[port] {
+			out = append(out, port)
+		}
+	}
+	return out
 }
 
 // Config returns the configuration p was built from.

@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"time"
+
+	"github.com/riskmap/riskmap/scanner/nse"
 )
 
 // RunnerConfig is how plans become nmap processes.
@@ -149,6 +151,11 @@ func (r *Runner) Run(ctx context.Context, plan *Plan, scope Scope, sink func(Res
 	batches, refused, err := r.Batches(plan, scope)
 	if err != nil {
 		return err
+	}
+	if r.usesChecks() {
+		if _, err := nse.Install(r.scriptRoot()); err != nil {
+			return err
+		}
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -22,8 +22,9 @@ func main() {
 	out := flag.String("out", "bench/results.md", "markdown file to write")
 	eff := flag.String("efficiency", "", "scan-efficiency.json written by BenchmarkScanEfficiency")
 	demo := flag.String("demo", "", "the demo's terminal output, quoted at the end")
+	expl := flag.String("exploration", "", "exploration.json written by BenchmarkExploration")
 	flag.Parse()
-	if err := run(*in, *out, *eff, *demo); err != nil {
+	if err := run(*in, *out, *eff, *demo, *expl); err != nil {
 		fmt.Fprintln(os.Stderr, "results:", err)
 		os.Exit(1)
 	}
@@ -31,7 +32,7 @@ func main() {
 
 type series map[string][]float64 // metric -> values over runs
 
-func run(in, out, eff, demo string) error {
+func run(in, out, eff, demo, expl string) error {
 	f, err := os.Open(in)
 	if err != nil {
 		return err
@@ -85,6 +86,11 @@ func run(in, out, eff, demo string) error {
 	b.WriteString("Each figure is the median over the runs (min and max beside it). Ratios compare riskmap with the peer measured in the same run.\n\n")
 	if eff != "" {
 		if err := headline(&b, eff); err != nil {
+			return err
+		}
+	}
+	if expl != "" {
+		if err := exploration(&b, expl); err != nil {
 			return err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/riskmap/riskmap/datasets/lab/netns"
 	"github.com/riskmap/riskmap/demo"
 	"github.com/riskmap/riskmap/engine"
+	"github.com/riskmap/riskmap/features/findings"
 )
 
 func (m *Main) runDemo(ctx context.Context, args []string) error {
@@ -59,7 +60,28 @@ func (m *Main) printDemo(s *demo.DemoSummary) {
 		if i == 8 {
 			break
 		}
-		fmt.Fprintf(out, "  %-22s risk %.2f  anomaly %.2f  %s\n", r.AssetID, r.Risk, r.Anomaly, strings.Join(r.Reasons, "; "))
+		fmt.Fprintf(out, "  %-22s risk %.2f  anomaly %.2f  %s\n", r.AssetID, r.Risk, r.Anomaly, strings.Join(why(r), "; "))
+	}
+	down := 0
+	for _, f := range s.Checked {
+		if strings.Contains(f.Evidence, "downgraded from ") {
+			down++
+		}
+	}
+	fmt.Fprintf(out, "\n== Checked by NSE (%d confirmed without credentials, %d downgraded: credentials required)\n", len(s.Checked)-down, down)
+	for i, f := range s.Checked {
+		if i == 6 {
+			fmt.Fprintf(out, "  ... and %d more (riskmap findings)\n", len(s.Checked)-6)
+			break
+		}
+		// The clauses of the evidence the check wrote: what it proved.
+		var proof []string
+		for _, part := range strings.Split(f.Evidence, "; ") {
+			if strings.Contains(part, "downgraded from ") || strings.HasPrefix(part, "script ") {
+				proof = append(proof, part)
+			}
+		}
+		fmt.Fprintf(out, "  [%s] %s on %s: %s\n", f.Severity, f.Title, findings.Where(f, nil), strings.Join(proof, "; "))
 	}
 	fmt.Fprintf(out, "\n== What changed in the last cycle (%d changes)\n", len(s.Changes))
 	for i, d := range s.Changes {

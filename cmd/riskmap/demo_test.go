@@ -18,7 +18,7 @@ func TestDemoSmall(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("demo: exit %d\n%s\n%s", code, out, errOut)
 	}
-	for _, want := range []string{"== Top risks", "== What changed", "== Alerts fired", "== Probes against uniform sweeps", "HTML report:"} {
+	for _, want := range []string{"== Top risks", "== Checked by NSE", "== What changed", "== Alerts fired", "== Probes against uniform sweeps", "HTML report:"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo summary lacks %q:\n%s", want, out)
 		}

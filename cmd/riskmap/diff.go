@@ -16,13 +16,17 @@ import (
 )
 
 func (m *Main) runDiff(ctx context.Context, args []string) error {
-	fs := m.flags("diff", "[--json] [--scan SCAN_ID] [--baseline SCAN_ID|auto] | OLD.xml NEW.xml",
-		"Say what changed between scans, per host: new and closed ports, service, product,\nversion and CPE changes, OS changes, hosts new, gone or changed up/down.\nTimings, scan times, script order and 'Not shown' counts are noise and ignored.\n\nWith two files it compares them directly, as ndiff does. Otherwise it shows the\nchanges of a stored scan (default: the latest) against its baseline: 'auto'\n(default) is each asset's most recent complete scan that covered the same ports.")
+	fs := m.flags("diff", "[--json] [--scan SCAN_ID] [--baseline SCAN_ID|auto] | OLD.xml NEW.xml | --detect",
+		"Say what changed between scans, per host: new and closed ports, service, product,\nversion and CPE changes, OS changes, hosts new, gone or changed up/down.\nTimings, scan times, script order and 'Not shown' counts are noise and ignored.\n\nWith two files it compares them directly, as ndiff does. Otherwise it shows the\nchanges of a stored scan (default: the latest) against its baseline: 'auto'\n(default) is each asset's most recent complete scan that covered the same ports.\n\nWith --detect it lists every new open port the workspace has seen with its time\nto detect: the cycles between the last probe that found it closed and the one\nthat found it open.")
 	asJSON := fs.Bool("json", false, "print JSON lines")
 	scanID := fs.String("scan", "", "the scan to explain (default: the latest)")
 	base := fs.String("baseline", "auto", "baseline scan id, or auto")
+	detect := fs.Bool("detect", false, "list every new open port in the workspace with its time to detect, in cycles")
 	if err := parse(fs, reorder(args)); err != nil {
 		return err
+	}
+	if *detect {
+		return m.printDetections(ctx, *asJSON)
 	}
 	var diffs []riskmap.Diff
 	switch fs.NArg() {

@@ -13,8 +13,9 @@ import (
 )
 
 func (m *Main) runFindings(ctx context.Context, args []string) error {
-	fs := m.flags("findings", "[--json] [--min-severity S] [--asset ID]", "List findings: what the rules concluded from each scan (severity info, low,\nmedium, high, critical). High and critical findings are the labels the risk\nmodel learns.")
-	asJSON := fs.Bool("json", false, "print JSON lines")
+	fs := m.flags("findings", "[--json | --format table|json|sarif|defectdojo] [--min-severity S] [--asset ID]", "List findings: what the rules concluded from each scan (severity info, low,\nmedium, high, critical). High and critical findings are the labels the risk\nmodel learns. --format sarif writes SARIF 2.1.0 (code scanning, SIEMs) and\n--format defectdojo DefectDojo's Generic Findings Import JSON: one finding per\nasset, port and rule, the latest scan's, with its status (reachable, confirmed\nby a check, downgraded because a check proved authentication is required) and\nthe rule to change.")
+	asJSON := fs.Bool("json", false, "print JSON lines (as --format json)")
+	format := fs.String("format", "table", "table, json, sarif or defectdojo")
 	minSev := fs.String("min-severity", "info", "lowest severity to list")
 	asset := fs.String("asset", "", "only this asset id")
 	defaults := fs.Bool("default-rules", false, "print the default rules file (YAML) to start your own from; set its path as rules: in riskmap.yaml")
@@ -44,6 +45,15 @@ func (m *Main) runFindings(ctx context.Context, args []string) error {
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Severity > out[j].Severity })
+	switch *format {
+	case "sarif", "defectdojo":
+		return m.exportFindings(ctx, s, out, *format)
+	case "json":
+		*asJSON = true
+	case "table":
+	default:
+		return usageError("--format %q: want table, json, sarif or defectdojo", *format)
+	}
 	if *asJSON {
 		enc := json.NewEncoder(m.Stdout)
 		for _, f := range out {

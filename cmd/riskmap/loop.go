@@ -95,9 +95,10 @@ func (m *Main) printCycle(rep *engine.CycleReport, asJSON bool) {
 }
 
 func (m *Main) runPlan(ctx context.Context, args []string) error {
-	fs := m.flags("plan", "[--json] [-o FILE]", "Plan the next scan: every asset's tier (skip, light, standard, deep) with its\nreasons, under the probe budget, with the exploration share, rescan intervals,\nquiet hours and network rate caps of riskmap.yaml. The plan is JSON you can\ninspect, edit and pass to `riskmap scan --plan FILE`.")
+	fs := m.flags("plan", "[--json] [-o FILE] [--explain ASSET]", "Plan the next scan: every asset's tier (skip, light, standard, deep) with its\nreasons, under the probe budget, with the exploration share, the port-space\nsweep and its coverage period, re-checks, rescan intervals, quiet hours and\nnetwork rate caps of riskmap.yaml. The plan is JSON you can inspect, edit and\npass to `riskmap scan --plan FILE`. --explain ASSET says why each of that\nasset's ports is in the plan.")
 	asJSON := fs.Bool("json", false, "print the plan as JSON")
 	out := fs.String("o", "", "write the plan JSON to FILE")
+	explain := fs.String("explain", "", "say why each port of ASSET is in the plan")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -106,6 +107,9 @@ func (m *Main) runPlan(ctx context.Context, args []string) error {
 		return err
 	}
 	defer done()
+	if *explain != "" {
+		return m.explainPlan(ctx, loop, *explain, *asJSON)
+	}
 	plan, err := loop.Plan(ctx)
 	if err != nil {
 		return err
@@ -127,6 +131,18 @@ func (m *Main) runPlan(ctx context.Context, args []string) error {
 		return scanner.WritePlan(m.Stdout, plan)
 	}
 	fmt.Fprintf(m.Stdout, "plan: %d items, %d probes of %d budget; skipped %v\n", len(plan.Items), plan.Probes, plan.Budget, plan.Skipped)
+	fmt.Fprintf(m.Stdout, "budget split: %s\n", plan.Split)
+	if sw := plan.Sweep; sw != nil {
+		fmt.Fprintf(m.Stdout, "port-space sweep: %d blocks of %d ports (%d of %d in scope), %d probes; every TCP port of every in-scope asset probed at least once every %d cycles",
+			sw.Blocks, sw.Block, sw.Blocks, sw.Units, sw.Probes, sw.Period)
+		if sw.WideAssets > 0 {
+			fmt.Fprintf(m.Stdout, ", of the %d wide-open assets every %d cycles", sw.WideAssets, sw.WidePeriod)
+		}
+		fmt.Fprintln(m.Stdout)
+		if sw.Note != "" {
+			fmt.Fprintf(m.Stdout, "  note: %s\n", sw.Note)
+		}
+	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ASSET\tTIER\tPROBES\tPRIORITY\tEXPLORE\tREASONS")
 	for _, it := range plan.Items {

@@ -119,4 +119,9 @@ func checkReport(t *testing.T, path string) {
 	if svgs < 2 {
 		t.Fatalf("report has %d inline SVG charts, want several", svgs)
 	}
+	for _, want := range []string{"<h2>Map</h2>", "<h2>Findings to act on</h2>", "<h2>Changes over time</h2>", `class="tick"`} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("report lacks %s", want)
+		}
+	}
 }

@@ -86,9 +86,9 @@ func (m *Main) runScore(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(m.Stdout, "%d assets scored with %s@%s as of %s\n", len(scored.Scores), scored.RiskCard.Name, scored.RiskCard.Version, at.Format(time.RFC3339))
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ASSET\tPRIORITY\tRISK\tANOMALY\tREASONS")
+	fmt.Fprintln(tw, "ASSET\tPRIORITY\tRISK\tANOMALY\tWHY")
 	for _, s := range list {
-		fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%.3f\t%s\n", s.AssetID, s.Priority, s.Risk, s.Anomaly, strings.Join(s.Reasons, "; "))
+		fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%.3f\t%s\n", s.AssetID, s.Priority, s.Risk, s.Anomaly, strings.Join(why(s), "; "))
 	}
 	return tw.Flush()
 }

@@ -21,6 +21,13 @@ type Config struct {
 	// Start is the time of epoch 0; EpochEvery the time between epochs.
 	Start      time.Time
 	EpochEvery time.Duration
+	// Unlisted turns on the hard cases that no port list predicts: at epoch 0, this many public
+	// Linux instances behind an all-traffic security group (IpProtocol -1 from 0.0.0.0/0), each
+	// with a service on an unlisted high port; and at every later epoch, one service started by
+	// hand on an unlisted port of a wide-open instance (serious) and one on an instance whose
+	// groups allow no such port. 0 (the default) leaves them out, and the estate is exactly the
+	// one it was before they existed. See UnlistedPorts.
+	Unlisted int
 }
 
 // DefaultConfig is a 200-host estate in three accounts and six VPCs, epochs a day apart.
@@ -60,6 +67,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: VPCs = %d, want %d (Accounts) to %d", ErrConfig, c.VPCs, c.Accounts, maxVPCs)
 	case c.EpochEvery <= 0:
 		return fmt.Errorf("%w: EpochEvery = %v, want > 0", ErrConfig, c.EpochEvery)
+	case c.Unlisted < 0 || c.Unlisted > c.Hosts:
+		return fmt.Errorf("%w: Unlisted = %d, want 0..%d (Hosts)", ErrConfig, c.Unlisted, c.Hosts)
 	case c.Start.IsZero():
 		return fmt.Errorf("%w: Start is zero, want the time of epoch 0", ErrConfig)
 	}

@@ -12,6 +12,13 @@
 // running, packages move up and down, images roll out, rules are added and removed; Events
 // says what changed.
 //
+// Config.Unlisted adds the hard cases no port list predicts (unlisted.go): public instances
+// behind an all-traffic security group (IpProtocol -1 from 0.0.0.0/0) with telnet or VNC on
+// high ports that neither nmap-services nor any rule names (serious: the internet reaches them),
+// and, at every later epoch, a service started by hand on such a port of a wide-open instance
+// (serious) and of a closed one (info). They draw from their own random stream: an estate
+// without them is exactly what it was.
+//
 // From an Estate come:
 //
 //   - WriteAWS: the inventory, as `aws ec2 describe-instances` and `describe-security-groups`

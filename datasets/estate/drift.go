@@ -35,6 +35,7 @@ func (e *Estate) Advance() *Estate {
 	}
 	g.index()
 	g.drift()
+	g.unlistedDrift()
 	return g.finish()
 }
 

@@ -40,6 +40,7 @@ func New(cfg Config) (*Estate, error) {
 	g.buildImages()
 	g.sharedGroups()
 	g.populate(cfg.Hosts, g.e.Time, false)
+	g.unlistedAtStart()
 	return g.finish(), nil
 }
 

@@ -3,10 +3,12 @@ package estate_test
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/datasets/estate"
 )
 
@@ -86,7 +88,13 @@ func TestNmapViews(t *testing.T) {
 		{estate.Service{Kind: estate.KindVNC, Banner: "RFB 003.008"}, "vnc-info", "None (1)"},
 		{estate.Service{Kind: estate.KindVNC, Banner: "RFB 003.008", Auth: true}, "vnc-info", "VNC Authentication (2)"},
 		{estate.Service{Kind: estate.KindRedis, Version: "7.0.15", Port: 6379}, "redis-info", "Version: 7.0.15"},
-		{estate.Service{Kind: estate.KindRedis, Version: "7.0.15", Port: 6379, Auth: true}, "", ""},
+		{estate.Service{Kind: estate.KindRedis, Version: "7.0.15", Port: 6379, Auth: true}, "riskmap-redis-auth", "access: auth-required"},
+		{estate.Service{Kind: estate.KindRedis, Version: "7.0.15", Port: 6379}, "riskmap-redis-auth", "access: unauthenticated"},
+		{estate.Service{Kind: estate.KindKubelet, Port: 10250, Auth: true}, "riskmap-kubelet-pods", "access: auth-required"},
+		{estate.Service{Kind: estate.KindEtcd, Version: "3.5.9", Port: 2379}, "riskmap-etcd-keys", "/registry/secrets/"},
+		{estate.Service{Kind: estate.KindElasticsearch, Version: "7.10.2", Port: 9200, Auth: true}, "riskmap-elasticsearch-indices", "access: auth-required"},
+		{estate.Service{Kind: estate.KindDocker, Version: "20.10.7", Banner: "1.41 5.15.0-1051-aws", Port: 2375}, "riskmap-docker-api", "api: 1.41"},
+		{estate.Service{Kind: estate.KindMemcached, Version: "1.6.14", Port: 11211}, "riskmap-memcached-auth", "access: unauthenticated"},
 		{estate.Service{Kind: estate.KindMongoDB, Version: "4.4.18", Port: 27017}, "mongodb-databases", "totalSize"},
 		{estate.Service{Kind: estate.KindMongoDB, Version: "4.4.18", Port: 27017, Auth: true}, "mongodb-databases", "not authorized"},
 	}
@@ -98,7 +106,8 @@ func TestNmapViews(t *testing.T) {
 			}
 			continue
 		}
-		if len(v.Scripts) == 0 || v.Scripts[0].ID != d.script || !strings.Contains(v.Scripts[0].Output, d.output) {
+		i := slices.IndexFunc(v.Scripts, func(s riskmap.Script) bool { return s.ID == d.script })
+		if i < 0 || !strings.Contains(v.Scripts[i].Output, d.output) {
 			t.Errorf("deep %s auth=%v: scripts %v, want %s with %q", d.svc.Kind, d.svc.Auth, v.Scripts, d.script, d.output)
 		}
 	}

@@ -7,9 +7,9 @@ import (
 )
 
 // Showcase returns an estate that runs every build of every kind once (both with and without
-// credentials where a kind can run either way), on its default port, plus nginx over TLS on 443
-// and the ports that drift opens by hand or for debugging: the specimen that datasets/lab's
-// tests scan with nmap to prove every responder is named as NmapView says. Its instances live
+// credentials where a kind can run either way), on its default port, plus nginx over TLS on 443,
+// the ports that drift opens by hand or for debugging, and the unlisted ports of
+// Config.Unlisted: the specimen that datasets/lab's tests scan with nmap to prove every responder is named as NmapView says. Its instances live
 // on 127.9.0.0/24, which Generate never uses; it has no security groups, and does not drift.
 func Showcase(at time.Time) *Estate {
 	at = at.UTC().Truncate(time.Second)
@@ -63,6 +63,9 @@ func Showcase(at time.Time) *Estate {
 		if d.port != DefaultPort(d.kind) {
 			place(newService(buildsFor(d.kind, "ubuntu-22.04")[0], d.port, false, OriginDebug))
 		}
+	}
+	for _, u := range unlistedPorts {
+		place(newService(buildsFor(u.kind, "ubuntu-22.04")[0], u.port, false, OriginManual))
 	}
 	for i := range e.Instances {
 		slices.SortFunc(e.Instances[i].Services, func(a, b Service) int { return a.Port - b.Port })

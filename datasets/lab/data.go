@@ -91,7 +91,8 @@ func readRESP(r *bufio.Reader) ([]string, error) {
 	return args, nil
 }
 
-// memcached speaks the text protocol: stats, version, and errors for the rest.
+// memcached speaks the text protocol: stats, version, and errors for the rest; with Auth, it
+// refuses everything as memcached with an authentication file does.
 func memcached(c net.Conn, b *binding) {
 	r := bufio.NewReader(c)
 	for {
@@ -101,6 +102,12 @@ func memcached(c net.Conn, b *binding) {
 		}
 		var reply string
 		switch f := strings.Fields(line); {
+		case b.svc.Auth && len(f) == 1 && f[0] == "quit":
+			return
+		case b.svc.Auth:
+			// memcached 1.5.15+ with -Y (an authentication file) answers every command of a
+			// connection that has not authenticated so.
+			reply = "CLIENT_ERROR unauthenticated\r\n"
 		case len(f) == 1 && f[0] == "stats":
 			reply = fmt.Sprintf("STAT pid %d\r\nSTAT uptime %d\r\nSTAT time %d\r\nSTAT version %s\r\nSTAT libevent 2.1.11-stable\r\n"+
 				"STAT pointer_size 64\r\nSTAT curr_connections 2\r\nSTAT total_items %d\r\nEND\r\n",

@@ -13,7 +13,11 @@ import (
 // request is the head of one HTTP/1.x request.
 type request struct {
 	method, target, proto string
+	body                  string // read when Content-Length says so, at most maxBody bytes
 }
+
+// maxBody bounds a request body the lab reads (etcd's JSON range requests are tiny).
+const maxBody = 1 << 16
 
 // readRequest reads a request head. It fails on anything that is not an HTTP/1.x request
 // line, such as the blank lines of nmap's GenericLines probe: the HTTP responders then close
@@ -27,6 +31,7 @@ func readRequest(r *bufio.Reader) (*request, error) {
 	if len(f) != 3 || !strings.HasPrefix(f[2], "HTTP/1.") || !isToken(f[0]) {
 		return nil, fmt.Errorf("not an http request line: %q", line)
 	}
+	size := 0
 	for n := 0; ; n++ {
 		h, err := r.ReadString('\n')
 		if err != nil {
@@ -38,8 +43,21 @@ func readRequest(r *bufio.Reader) (*request, error) {
 		if n > 100 {
 			return nil, fmt.Errorf("too many header lines")
 		}
+		if k, v, ok := strings.Cut(h, ":"); ok && strings.EqualFold(strings.TrimSpace(k), "Content-Length") {
+			if size, err = strconv.Atoi(strings.TrimSpace(v)); err != nil || size < 0 || size > maxBody {
+				return nil, fmt.Errorf("content-length %q: want 0-%d", strings.TrimSpace(v), maxBody)
+			}
+		}
 	}
-	return &request{method: f[0], target: f[1], proto: f[2]}, nil
+	q := &request{method: f[0], target: f[1], proto: f[2]}
+	if size > 0 {
+		buf := make([]byte, size)
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return nil, err
+		}
+		q.body = string(buf)
+	}
+	return q, nil
 }
 
 func isToken(s string) bool {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -21,7 +22,8 @@ var epoch0 = time.Date(2026, 1, 5, 6, 0, 0, 0, time.UTC)
 
 // TestNmapNamesEveryResponder serves one of every build of every kind and checks that nmap
 // reports each exactly as estate predicts: -sV --version-light as NmapLight, -sV as Nmap, and
-// the deep tier's -sV -sC with redis-info and memcached-info as NmapDeep, scripts included, on
+// the deep tier's -sV -sC with redis-info, memcached-info and riskmap's checks as NmapDeep,
+// scripts included, on
 // the kinds whose scripts findings read (a full -sC run of the showcase takes about 30 s more
 // and names every other kind as -sV does).
 func TestNmapNamesEveryResponder(t *testing.T) {
@@ -34,7 +36,22 @@ func TestNmapNamesEveryResponder(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
-	scripted := []string{estate.KindVsftpd, estate.KindVNC, estate.KindRedis, estate.KindMemcached, estate.KindMongoDB}
+	scripted := []string{estate.KindVsftpd, estate.KindVNC, estate.KindRedis, estate.KindMemcached, estate.KindMongoDB,
+		estate.KindDocker, estate.KindKubelet, estate.KindEtcd, estate.KindElasticsearch}
+	// riskmap's checks, read where scanner/nse keeps them (the lab sits below the scanner and
+	// does not import it).
+	checks, err := filepath.Glob(filepath.Join("..", "..", "scanner", "nse", "scripts", "riskmap-*.nse"))
+	if err != nil || len(checks) == 0 {
+		t.Fatalf("riskmap's NSE checks: %v (found %d)", err, len(checks))
+	}
+	deep := "default,redis-info,memcached-info"
+	for _, c := range checks {
+		abs, err := filepath.Abs(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		deep += "," + abs
+	}
 	runs := []struct {
 		name  string
 		args  []string
@@ -43,7 +60,7 @@ func TestNmapNamesEveryResponder(t *testing.T) {
 	}{
 		{"light", []string{"--version-light"}, nil, (*estate.Instance).NmapLight},
 		{"default", nil, nil, (*estate.Instance).Nmap},
-		{"deep", []string{"-sC", "--script", "default,redis-info,memcached-info"}, scripted, (*estate.Instance).NmapDeep},
+		{"deep", []string{"-sC", "--script", deep}, scripted, (*estate.Instance).NmapDeep},
 	}
 	for _, run := range runs {
 		t.Run(run.name, func(t *testing.T) {

@@ -100,6 +100,21 @@ func TestProtocols(t *testing.T) {
 			[]string{"220 ip-127-9-2-1.ec2.internal ESMTP Postfix (Ubuntu)", "250-PIPELINING", "221 2.0.0 Bye"}, ""},
 		{"docker version", svc(estate.KindDocker, "24.0.5", "1.43 6.2.0-1017-aws", false), []string{"GET /version HTTP/1.1\r\n\r\n"},
 			[]string{"Server: Docker/24.0.5 (linux)", `"ApiVersion":"1.43"`, `"KernelVersion":"6.2.0-1017-aws"`}, ""},
+		{"docker behind an authorization plugin", svc(estate.KindDocker, "24.0.5", "1.43 6.2.0-1017-aws", true),
+			[]string{"GET /version HTTP/1.1\r\n\r\n", "OPTIONS / HTTP/1.1\r\n\r\n"},
+			[]string{"HTTP/1.1 403 Forbidden", "authorization denied by plugin", "Api-Version: 1.43"}, `"ApiVersion"`},
+		{"memcached with an authentication file", svc(estate.KindMemcached, "1.6.14", "", true), []string{"stats\r\n"},
+			[]string{"CLIENT_ERROR unauthenticated\r\n"}, "STAT"},
+		{"etcd v3 range", svc(estate.KindEtcd, "3.5.9", "", false),
+			[]string{"POST /v3/kv/range HTTP/1.1\r\nContent-Length: 40\r\n\r\n{\"key\":\"AA==\",\"range_end\":\"AA==\",\"x\":1}", "GET /version HTTP/1.1\r\n\r\n"},
+			[]string{"HTTP/1.1 200 OK", `"count":"3"`, `"key":"L3JlZ2lzdHJ5`, `"etcdserver":"3.5.9"`}, "value"},
+		{"etcd with auth", svc(estate.KindEtcd, "3.5.9", "", true),
+			[]string{"POST /v3/kv/range HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}"},
+			[]string{"HTTP/1.1 400 Bad Request", "user name is empty"}, "kvs"},
+		{"elasticsearch indices", svc(estate.KindElasticsearch, "7.17.9", "8.11.1", false), []string{"GET /_cat/indices?format=json HTTP/1.1\r\n\r\n"},
+			[]string{"HTTP/1.1 200 OK", `"index":"customers"`}, ""},
+		{"elasticsearch indices with security", svc(estate.KindElasticsearch, "7.17.9", "8.11.1", true), []string{"GET /_cat/indices HTTP/1.1\r\n\r\n"},
+			[]string{"HTTP/1.1 401 Unauthorized", "missing authentication"}, "customers"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

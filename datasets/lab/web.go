@@ -2,6 +2,7 @@ package lab
 
 import (
 	"crypto/sha1"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"strings"
@@ -114,7 +115,10 @@ func elasticsearch(q *request, b *binding) *response {
 			header("content-type", "application/json; charset=UTF-8").header("content-length", length(r.body))
 		return r
 	}
-	if pathOf(q.target) != "/" {
+	if pathOf(q.target) == "/_cat/indices" {
+		r.status = "200 OK"
+		r.body = esIndices(q.target, b)
+	} else if pathOf(q.target) != "/" {
 		r.status = "400 Bad Request"
 		r.body = `{"error":"no handler found for uri [` + q.target + `] and method [` + q.method + `]"}`
 	} else {
@@ -141,6 +145,25 @@ func elasticsearch(q *request, b *binding) *response {
 	return r
 }
 
+// esIndices is /_cat/indices of a cluster without security: JSON with format=json, else the
+// text table.
+func esIndices(target string, b *binding) string {
+	names := []string{"customers", "orders", "sessions-" + b.now.Format("2006.01.02")}
+	if strings.Contains(target, "format=json") {
+		var parts []string
+		for i, n := range names {
+			parts = append(parts, fmt.Sprintf(`{"health":"yellow","status":"open","index":%q,"uuid":%q,"pri":"1","rep":"1","docs.count":"%d","docs.deleted":"0","store.size":"%dkb","pri.store.size":"%dkb"}`,
+				n, etag(b.in.ID+n), 1000*(i+1)+len(b.in.Tags), 200*(i+1), 200*(i+1)))
+		}
+		return "[" + strings.Join(parts, ",") + "]"
+	}
+	var out strings.Builder
+	for i, n := range names {
+		fmt.Fprintf(&out, "yellow open %s %s 1 1 %d 0 %dkb %dkb\n", n, etag(b.in.ID+n), 1000*(i+1)+len(b.in.Tags), 200*(i+1), 200*(i+1))
+	}
+	return out.String()
+}
+
 func kibana(q *request, b *binding) *response {
 	r := &response{proto: "HTTP/1.1", status: "200 OK"}
 	r.body = `<!DOCTYPE html><html lang="en"><head><meta charSet="utf-8"/><title>Kibana</title></head><body><div class="kbnWelcomeView"></div></body></html>`
@@ -160,6 +183,9 @@ func docker(q *request, b *binding) *response {
 		r.header("Api-Version", api).header("Docker-Experimental", "false").header("Ostype", "linux").
 			header(server[0], server[1]).header("Date", httpDate(b.now)).header("Content-Length", "0")
 		return r
+	case b.svc.Auth && p != "/_ping":
+		// An authorization plugin (the Auth variant) refuses every API call but the ping.
+		return goJSON(q, b, "403 Forbidden", `{"message":"authorization denied by plugin opa-docker-authz: request rejected by administrative policy"}`+"\n", server)
 	case p == "/version" || strings.HasSuffix(p, "/version"):
 		body := fmt.Sprintf(`{"Platform":{"Name":"Docker Engine - Community"},"Version":%q,"ApiVersion":%q,"MinAPIVersion":"1.12","GitCommit":%q,"GoVersion":"go1.16.4","Os":"linux","Arch":"amd64","KernelVersion":%q,"BuildTime":"2021-06-02T11:54:50.000000000+00:00"}`+"\n",
 			b.svc.Version, api, etag(b.svc.Version)[:7], kernel)
@@ -180,7 +206,9 @@ func kubelet(q *request, b *binding) *response {
 		if b.svc.Auth {
 			return goText(q, b, "401 Unauthorized", "Unauthorized\n")
 		}
-		return goJSON(q, b, "200 OK", `{"kind":"PodList","apiVersion":"v1","metadata":{},"items":[]}`+"\n")
+		return goJSON(q, b, "200 OK", `{"kind":"PodList","apiVersion":"v1","metadata":{},"items":[`+
+			`{"metadata":{"name":"api-7d9f8c6b5-x2k4q","namespace":"default"}},`+
+			`{"metadata":{"name":"coredns-5d78c9869d-7fz2n","namespace":"kube-system"}}]}`+"\n")
 	case "/healthz":
 		return goText(q, b, "200 OK", "ok")
 	}
@@ -195,9 +223,34 @@ func etcd(q *request, b *binding) *response {
 	case "/health":
 		return goJSON(q, b, "200 OK", `{"health":"true","reason":""}`)
 	case "/v2/keys", "/v2/keys/":
+		if b.svc.Auth {
+			return goJSON(q, b, "401 Unauthorized", `{"errorCode":110,"message":"The request requires user authentication","cause":"Insufficient credentials","index":0}`+"\n")
+		}
 		return goJSON(q, b, "200 OK", `{"action":"get","node":{"dir":true,"nodes":[{"key":"/registry","dir":true}]}}`+"\n")
+	case "/v3/kv/range":
+		return etcdRange(q, b)
 	}
 	return goText(q, b, "404 Not Found", "404 page not found\n")
+}
+
+// etcdRange is the v3 JSON gateway's range call. With auth enabled and no token, etcd refuses
+// with gRPC's InvalidArgument, which the gateway writes as 400; without, it lists the keys
+// (keys_only is honoured, values are never sent).
+func etcdRange(q *request, b *binding) *response {
+	if q.method != "POST" {
+		return goJSON(q, b, "405 Method Not Allowed", `{"code":12,"message":"Method Not Allowed"}`)
+	}
+	if b.svc.Auth {
+		return goJSON(q, b, "400 Bad Request", `{"error":"etcdserver: user name is empty","code":3,"message":"etcdserver: user name is empty"}`)
+	}
+	keys := []string{"/registry/namespaces/default", "/registry/secrets/default/db-password", "/registry/ranges/serviceips"}
+	var kvs []string
+	for i, k := range keys {
+		kvs = append(kvs, fmt.Sprintf(`{"key":%q,"create_revision":"%d","mod_revision":"%d","version":"1"}`,
+			base64.StdEncoding.EncodeToString([]byte(k)), 2+i, 2+i))
+	}
+	return goJSON(q, b, "200 OK", fmt.Sprintf(`{"header":{"cluster_id":"%d","member_id":"%d","revision":"%d","raft_term":"2"},"kvs":[%s],"count":"%d"}`,
+		14841639068965178418-uint64(len(b.in.ID)), 10276657743932975437-uint64(len(b.in.Tags)), 2+len(keys), strings.Join(kvs, ","), len(keys)))
 }
 
 // kubeAPI is an API server with basic auth: every request without credentials is refused.

@@ -18,6 +18,13 @@
 // EPSS is never written into a rule: a rule holds a threshold, and the score is looked up
 // when it runs, so findings follow the latest feed.
 //
+// Access checks (scanner/nse and nmap's own) make "reachable" and "confirmed" different
+// findings: a rule on a check's "access: unauthenticated" output is its own finding, and a
+// rule's downgrade block lowers its severity when a check proves credentials are required
+// (the evidence says from what). Rules.Confirmation reads a finding's status back; Remedies
+// and Action name the rule to change in AWS, Azure or GCP; WriteSARIF and WriteDefectDojo
+// export findings for the tools teams run (Export, one result per Fingerprint).
+//
 // ValidateExposure is the other direction, security-group validation: it compares an asset's
 // security rules with its recent scans and reports open ports that no rule allows (sg-bypass)
 // and internet rules where nothing listened (sg-unused-open, with the rule in the evidence).

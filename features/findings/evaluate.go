@@ -246,6 +246,18 @@ func (r *Rule) evalPort(c *portContext, epss func(string) (float64, bool)) (risk
 	if r.InternetSeverity != nil && c.exposure.internet {
 		sev = *r.InternetSeverity
 	}
+	if d := r.Downgrade; d != nil {
+		if why, ok := scriptMatches(d.Script, o.Scripts); ok {
+			to := d.Severity
+			if c.exposure.internet && r.InternetSeverity != nil {
+				to = d.InternetSeverity
+			}
+			if to < sev {
+				ev = append(ev, fmt.Sprintf("downgraded from %s to %s, %s", sev, to, why))
+				sev = to
+			}
+		}
+	}
 	head := fmt.Sprintf("%d/%s open", o.Port, o.Proto)
 	if d := describeService(o); d != "" {
 		head += " (" + d + ")"

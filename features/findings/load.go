@@ -52,14 +52,22 @@ type fileYAML struct {
 }
 
 type ruleYAML struct {
-	ID               string    `yaml:"id"`
-	Enabled          *bool     `yaml:"enabled"`
-	Severity         string    `yaml:"severity"`
-	InternetSeverity string    `yaml:"internet_severity"`
-	Title            string    `yaml:"title"`
-	Rationale        string    `yaml:"rationale"`
-	References       []string  `yaml:"references"`
-	Match            matchYAML `yaml:"match"`
+	ID               string         `yaml:"id"`
+	Enabled          *bool          `yaml:"enabled"`
+	Severity         string         `yaml:"severity"`
+	InternetSeverity string         `yaml:"internet_severity"`
+	Title            string         `yaml:"title"`
+	Rationale        string         `yaml:"rationale"`
+	References       []string       `yaml:"references"`
+	Match            matchYAML      `yaml:"match"`
+	Downgrade        *downgradeYAML `yaml:"downgrade"`
+}
+
+// downgradeYAML is a rule's downgrade: a script whose output proves the finding less severe.
+type downgradeYAML struct {
+	Script           *scriptYAML `yaml:"script"`
+	Severity         string      `yaml:"severity"`
+	InternetSeverity string      `yaml:"internet_severity"`
 }
 
 type matchYAML struct {
@@ -103,10 +111,11 @@ func (e *exposureYAML) UnmarshalYAML(n *yaml.Node) error {
 // knownKeys lists the keys each level of the file accepts, for the error that refuses an
 // unknown one.
 var knownKeys = map[string]string{
-	"findings.fileYAML":   "version, rules",
-	"findings.ruleYAML":   "id, enabled, severity, internet_severity, title, rationale, references, match",
-	"findings.matchYAML":  "services, products, ports, proto, internet, script, host_script, version, kev, kev_confidence, epss_at_least",
-	"findings.scriptYAML": "id, output",
+	"findings.fileYAML":      "version, rules",
+	"findings.ruleYAML":      "id, enabled, severity, internet_severity, title, rationale, references, match, downgrade",
+	"findings.downgradeYAML": "script, severity, internet_severity",
+	"findings.matchYAML":     "services, products, ports, proto, internet, script, host_script, version, kev, kev_confidence, epss_at_least",
+	"findings.scriptYAML":    "id, output",
 }
 
 var (
@@ -236,7 +245,51 @@ func (ry ruleYAML) rule() (Rule, string, error) {
 		return Rule{}, "internet_severity", errors.New("the rule never applies to an internet-exposed port, want no internet_severity")
 	}
 	r.Match = m
+	if ry.Downgrade != nil {
+		d, field, err := ry.Downgrade.downgrade(&r)
+		if err != nil {
+			return Rule{}, "downgrade." + field, err
+		}
+		r.Downgrade = d
+	}
 	return r, "", nil
+}
+
+// downgrade checks a downgrade against its rule r; on error it names the field at fault.
+func (dy *downgradeYAML) downgrade(r *Rule) (*Downgrade, string, error) {
+	if r.Match.HostScript != nil {
+		return nil, "", errors.New("a host-level rule cannot be downgraded by a port script, want no downgrade")
+	}
+	if dy.Script == nil {
+		return nil, "script", errors.New("missing, want {id, output}: the script whose output proves the lower severity")
+	}
+	sm, field, err := dy.Script.compile()
+	if err != nil {
+		return nil, "script." + field, err
+	}
+	d := &Downgrade{Script: sm}
+	if d.Severity, err = riskmap.ParseSeverity(dy.Severity); err != nil {
+		return nil, "severity", err
+	}
+	if d.Severity >= r.Severity {
+		return nil, "severity", fmt.Errorf("%s is not below the rule's severity %s, want a downgrade", d.Severity, r.Severity)
+	}
+	d.InternetSeverity = d.Severity
+	if dy.InternetSeverity != "" {
+		if r.InternetSeverity == nil {
+			return nil, "internet_severity", errors.New("the rule has no internet_severity to downgrade, want none here either")
+		}
+		if d.InternetSeverity, err = riskmap.ParseSeverity(dy.InternetSeverity); err != nil {
+			return nil, "internet_severity", err
+		}
+		if d.InternetSeverity >= *r.InternetSeverity {
+			return nil, "internet_severity", fmt.Errorf("%s is not below the rule's internet_severity %s, want a downgrade", d.InternetSeverity, *r.InternetSeverity)
+		}
+		if d.InternetSeverity < d.Severity {
+			return nil, "internet_severity", fmt.Errorf("%s is below severity %s, want an escalation", d.InternetSeverity, d.Severity)
+		}
+	}
+	return d, "", nil
 }
 
 func (my matchYAML) match() (Match, string, error) {

@@ -44,6 +44,19 @@ type Rule struct {
 	Rationale        string
 	References       []string
 	Match            Match
+	// Downgrade, when set, lowers the severity of a finding whose port carries a script
+	// output that proves it less serious: redis reachable, but a check proved it asks for a
+	// password.
+	Downgrade *Downgrade
+}
+
+// Downgrade is the severity a rule's finding takes when Script matches on the same port.
+// InternetSeverity is the downgraded severity for an internet-exposed port (Severity when the
+// rule has no internet escalation).
+type Downgrade struct {
+	Script           *ScriptMatch
+	Severity         riskmap.Severity
+	InternetSeverity riskmap.Severity
 }
 
 // Exposure is a rule's condition on internet exposure, taken from the asset's inventory.
