@@ -25,23 +25,51 @@ type history struct {
 	byHost map[string][]string // host key -> scan ids
 	snaps  map[string]*baseline.Snapshot
 
-	cached     map[string][]string // host key -> recorded scans in snaps not yet superseded for it
-	pending    map[string]int      // recorded scan -> host keys it is not yet superseded for
-	superseded []string            // recorded scans superseded for every host, still in snaps
+	cached map[string][]string // host key -> scans recorded by the Ingester, in snaps
 }
 
-// ForgetSuperseded drops from memory the recorded scans that a later recorded scan supersedes
-// for every host they saw. Call it when no scan is in flight (a cycle calls it at its end):
-// until then a scan that started earlier but is recorded later may still choose one of them.
+// ForgetSuperseded drops from memory the recorded scans that no later scan can need: for every
+// host they saw, a later recorded scan supersedes them (it would be chosen as the baseline and
+// probed every port they did) and they are not among the host's recentScans newest scans
+// (security-group validation looks at those). Call it when no scan is in flight (a cycle calls
+// it at its end): until then a scan that started earlier but is recorded later may still need
+// one of them. A baseline not in memory is read from the tables.
 func (in *Ingester) ForgetSuperseded() {
 	h := in.hist
 	if h == nil {
 		return
 	}
-	for _, id := range h.superseded {
-		delete(h.snaps, id)
+	needed := map[string]bool{}
+	recorded := map[string]bool{}
+	for k, ids := range h.cached {
+		var keep []string
+		for _, id := range ids {
+			recorded[id] = true
+			s := h.snaps[id]
+			if s == nil {
+				continue
+			}
+			newer, superseded := 0, false
+			for _, other := range ids {
+				o := h.snaps[other]
+				if other == id || o == nil || !newerScan(o.Scan, s.Scan) {
+					continue
+				}
+				newer++
+				superseded = superseded || supersedes(o.Scan, o.Coverage, s)
+			}
+			if !superseded || newer < recentScans {
+				keep = append(keep, id)
+				needed[id] = true
+			}
+		}
+		h.cached[k] = keep
 	}
-	h.superseded = nil
+	for id := range recorded {
+		if !needed[id] {
+			delete(h.snaps, id)
+		}
+	}
 }
 
 func hostKey(assetID, ip string) string {
@@ -56,7 +84,7 @@ func (in *Ingester) history(ctx context.Context) (*history, error) {
 		return in.hist, nil
 	}
 	h := &history{scans: map[string]riskmap.Scan{}, byHost: map[string][]string{}, snaps: map[string]*baseline.Snapshot{},
-		cached: map[string][]string{}, pending: map[string]int{}}
+		cached: map[string][]string{}}
 	s := in.W.Store()
 	scans, err := datasets.ReadAll(ctx, s, datasets.TableScans, nil, datasets.DecodeScans)
 	if err != nil {
@@ -235,9 +263,9 @@ func (in *Ingester) hostDiff(ctx context.Context, h *history, base riskmap.Scan,
 	return out, nil
 }
 
-// remember adds a committed scan to the history, and its hosts and ports to the cache of
-// baselines, dropping the recorded scans it supersedes.
-func (h *history) remember(sc riskmap.Scan, hosts []riskmap.Host, obs []riskmap.Observation) {
+// remember adds a committed scan to the history, and its hosts and ports to the baselines
+// kept in memory (ForgetSuperseded drops those no later scan can need).
+func (in *Ingester) remember(h *history, sc riskmap.Scan, hosts []riskmap.Host, obs []riskmap.Observation) {
 	h.scans[sc.ID] = sc
 	keys := map[string]bool{}
 	for _, x := range hosts {
@@ -250,29 +278,18 @@ func (h *history) remember(sc riskmap.Scan, hosts []riskmap.Host, obs []riskmap.
 	if err != nil {
 		return // a scan whose coverage does not parse is never a baseline
 	}
-	for k := range keys {
-		var still []string
-		for _, id := range h.cached[k] {
-			if !supersedes(sc, snap.Coverage, h.snaps[id]) {
-				still = append(still, id)
-				continue
-			}
-			if h.pending[id]--; h.pending[id] == 0 {
-				delete(h.pending, id)
-				h.superseded = append(h.superseded, id)
-			}
-		}
-		h.cached[k] = append(still, sc.ID)
-		h.pending[sc.ID]++
-	}
 	h.snaps[sc.ID] = &snap
+	for k := range keys {
+		h.cached[k] = append(h.cached[k], sc.ID)
+	}
 }
 
-// supersedes reports whether AutoBaseline, for a later scan of a host both saw, would choose
-// sc over old, or the -sV baseline would: sc is complete, newer, probed every port old did,
-// and ran version detection if old did.
+// supersedes reports whether, for a later scan of a host both saw, sc would be chosen over old
+// as its baseline (AutoBaseline), its -sV baseline, and for every port old probed (the latest
+// earlier scan that probed a port outside the baseline's list): sc is complete, newer, probed
+// every port old did, and ran version detection if old did.
 func supersedes(sc riskmap.Scan, cov baseline.Coverage, old *baseline.Snapshot) bool {
-	if old == nil || !sc.Complete || !newer(sc, old.Scan) || (versionScan(old.Scan.Args) && !versionScan(sc.Args)) {
+	if old == nil || !sc.Complete || !newerScan(sc, old.Scan) || (versionScan(old.Scan.Args) && !versionScan(sc.Args)) {
 		return false
 	}
 	if cov == nil || old.Coverage == nil {
@@ -281,8 +298,8 @@ func supersedes(sc riskmap.Scan, cov baseline.Coverage, old *baseline.Snapshot) 
 	return cov.Contains(old.Coverage)
 }
 
-// newer is AutoBaseline's order of recency: start, then end, then the larger id.
-func newer(a, b riskmap.Scan) bool {
+// newerScan is AutoBaseline's order of recency: start, then end, then the larger id.
+func newerScan(a, b riskmap.Scan) bool {
 	if !a.Started.Equal(b.Started) {
 		return a.Started.After(b.Started)
 	}

@@ -196,7 +196,7 @@ func (in *Ingester) Record(ctx context.Context, s riskmap.Scan, hosts []riskmap.
 	if err := in.writeScan(ctx, s, hosts, obs, found, changes); err != nil {
 		return nil, err
 	}
-	in.hist.remember(s, hosts, obs)
+	in.remember(in.hist, s, hosts, obs)
 	if in.serious != nil {
 		for _, f := range found {
 			if f.Severity.Serious() {
