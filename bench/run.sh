@@ -17,6 +17,8 @@ if [ "${RISKMAP_BENCH_QUICK:-}" = 1 ]; then
   export RISKMAP_BENCH_ASSETS=${RISKMAP_BENCH_ASSETS:-100000}
   export RISKMAP_BENCH_OBS=${RISKMAP_BENCH_OBS:-1000000}
   export RISKMAP_BENCH_HOSTS=${RISKMAP_BENCH_HOSTS:-20000}
+  export RISKMAP_BENCH_SCORE_ROWS=${RISKMAP_BENCH_SCORE_ROWS:-100000}
+  export RISKMAP_BENCH_RSS_ROWS=${RISKMAP_BENCH_RSS_ROWS:-1000000}
   export RISKMAP_BENCH_INGEST_HOSTS=${RISKMAP_BENCH_INGEST_HOSTS:-100000}
   export RISKMAP_BENCH_INSTANCES=${RISKMAP_BENCH_INSTANCES:-10000}
 fi
@@ -33,9 +35,15 @@ run ./features 'BenchmarkBuild' 1x
 run ./training 'BenchmarkTrainVsPeers' 1x
 run ./training 'BenchmarkScoreGo$' 1x
 run ./models 'BenchmarkScor' 1x
+# Batch scoring against XGBoost's inplace_predict: 1M rows, Parquet to Parquet and in memory,
+# native evaluator and onnxruntime; then the peak RSS of scoring 10M rows (one run: the table
+# is copied from its first file).
+run ./training 'BenchmarkScoreParquet$' 1x
+run ./training 'BenchmarkScoreParquetRSS$' 1x 1
 run ./features/inventory/live 'BenchmarkAWSSync' 1x   # 50,000 instances (RISKMAP_BENCH_INSTANCES), about 90 s a run
 run ./engine 'BenchmarkScanEfficiency' 1x 1   # one run: it takes about 20 minutes
 run ./engine 'BenchmarkExploration' 1x 1      # one run: 60 hosts, 6 cycles, three strategies
+run ./workers 'BenchmarkWorkers|BenchmarkDispatchOverhead' 2x   # scan workers over NATS JetStream
 # The main job, and its report checked in headless Chromium with a screenshot.
 ./bin/riskmap demo --dir "$out/demo" | tee "$out/demo.txt"
 bash bench/report-check.sh "$out/demo/report.html" bench/report.png

@@ -14,6 +14,7 @@ import (
 	"github.com/riskmap/riskmap/features/inventory"
 	"github.com/riskmap/riskmap/features/inventory/live"
 	"github.com/riskmap/riskmap/scanner"
+	"github.com/riskmap/riskmap/workers"
 )
 
 // ConfigFile is the name of the workspace configuration file.
@@ -40,6 +41,9 @@ type Config struct {
 	Alerts         AlertConfig       `yaml:"alerts"`
 	// Rules is a findings rules file merged over the defaults ("" means the defaults).
 	Rules string `yaml:"rules"`
+	// Workers, when set, sends the cycle's scans to scan workers in each network segment
+	// over NATS JetStream instead of running nmap here (see package workers).
+	Workers *workers.Config `yaml:"workers,omitempty"`
 }
 
 // InventorySource is a set of inventory files of one provider, imported at every cycle, or
@@ -116,6 +120,11 @@ func (c Config) Validate() error {
 			}
 		case len(s.Paths) == 0:
 			errs = append(errs, fmt.Errorf("inventory[%d].paths: empty (or give sync: to read the provider's API)", i))
+		}
+	}
+	if c.Workers != nil {
+		if err := c.Workers.Validate(); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)

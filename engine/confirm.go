@@ -64,6 +64,7 @@ func (l *Loop) confirm(ctx context.Context, found []riskmap.Finding, scope scann
 	if err != nil {
 		return nil, 0, err
 	}
+	routeLikePlan(plan, rep.Plan)
 	rec, err := l.record(ctx, plan, scope, rep.Metrics.ID, "confirm")
 	if err != nil {
 		return nil, 0, err

@@ -17,6 +17,7 @@ import (
 	"github.com/riskmap/riskmap/models"
 	"github.com/riskmap/riskmap/scanner"
 	"github.com/riskmap/riskmap/training"
+	"github.com/riskmap/riskmap/workers"
 )
 
 // Loop runs cycles: inventory -> features -> scores -> plan -> scan -> observations, findings
@@ -29,6 +30,8 @@ type Loop struct {
 	Now func() time.Time
 	// Runner runs nmap; nil means one made from Config.Runner.
 	Runner *scanner.Runner
+	// Dispatcher, when set, sends the scans to the segments' workers instead of Runner.
+	Dispatcher *workers.Dispatcher
 	// Alerter delivers alerts; nil means one made from Config.Alerts.
 	Alerter *Alerter
 	// Observe, when set, is told what each cycle did (the demo prints it).
@@ -51,6 +54,8 @@ type CycleReport struct {
 	Alerts      []riskmap.Alert
 	Retrained   []training.TrainResult
 	ScanErrors  []string
+	// Workers is what the segments' workers did, when the cycle dispatched to them.
+	Workers *workers.Report
 }
 
 func (l *Loop) now() time.Time {
@@ -272,6 +277,10 @@ func (l *Loop) Cycle(ctx context.Context) (*CycleReport, error) {
 
 func (l *Loop) scan(ctx context.Context, plan *scanner.Plan, scope scanner.Scope, rep *CycleReport) error {
 	rec, err := l.record(ctx, plan, scope, rep.Metrics.ID, "")
+	rep.Workers = rec.Workers
+	if rec.Workers != nil {
+		rep.Metrics.Notes = workersNote(rec.Workers)
+	}
 	rep.ScanErrors = append(rep.ScanErrors, rec.Errors...)
 	rep.NewFindings = append(rep.NewFindings, rec.Findings...)
 	rep.Diffs = append(rep.Diffs, rec.Diffs...)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/scanner"
+	"github.com/riskmap/riskmap/workers"
 )
 
 // recorded is what one run of a plan put in the workspace.
@@ -18,6 +19,8 @@ type recorded struct {
 	Errors []string
 	// Rates is how many different --max-rate values the run used.
 	Rates int
+	// Workers is what the segments' workers did, when the run went to them.
+	Workers *workers.Report
 }
 
 // record runs plan with nmap inside scope and ingests each batch as it finishes: raw XML kept
@@ -31,7 +34,7 @@ type recorded struct {
 func (l *Loop) record(ctx context.Context, plan *scanner.Plan, scope scanner.Scope, prefix, profile string) (*recorded, error) {
 	rec := &recorded{}
 	rates := map[int]bool{}
-	err := l.Runner.Run(ctx, plan, scope, func(r scanner.Result) error {
+	err := l.runScans(ctx, dispatchID(prefix, profile), plan, scope, rec, func(r scanner.Result) error {
 		if r.Err != nil {
 			rec.Errors = append(rec.Errors, r.Err.Error())
 		}

@@ -24,6 +24,8 @@ type ScoreOptions struct {
 	Explain string
 	// BatchRows is the rows handed to onnxruntime at a time (0: datasets.DefaultBatchRows).
 	BatchRows int
+	// Engine forces the engine of both models (EngineAuto: native for tree ensembles).
+	Engine Engine
 	// Priority ranks an asset by its risk and anomaly: scanner.Objective.Priority, so that
 	// scores rank as the planner does (nil: the risk alone).
 	Priority func(risk, anomaly float32) float32
@@ -40,6 +42,10 @@ type Scored struct {
 	AnomalyCard *Card
 	// Explained is set when ScoreOptions.Explain named an asset of the inventory.
 	Explained *AssetExplanation
+	// RiskEngine and AnomalyEngine say what computed the scores (WriteScores records them);
+	// EngineNotes says why a model runs on onnxruntime when the choice was automatic.
+	RiskEngine, AnomalyEngine Engine
+	EngineNotes               []string
 }
 
 // AssetExplanation is one asset's feature row and each feature's contribution to its risk.
@@ -85,14 +91,15 @@ func Score(ctx context.Context, s *datasets.Store, opts ScoreOptions) (*Scored, 
 	if err := risk.CheckFeatures(names, features.Version); err != nil {
 		return nil, fmt.Errorf("risk model %s@%s: %w", riskCard.Name, riskCard.Version, err)
 	}
-	sopts := ScorerOptions{BatchRows: opts.BatchRows}
+	sopts := ScorerOptions{BatchRows: opts.BatchRows, Engine: opts.Engine}
 	riskScorer, err := NewScorer(risk, sopts)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("risk model %s@%s: %w", riskCard.Name, riskCard.Version, err)
 	}
 	defer riskScorer.Close()
 	explainer, _ := NewExplainer(risk, riskScorer) // no explanation is better than no score
 	out := &Scored{AsOf: opts.AsOf, RiskCard: riskCard}
+	out.noteEngine(riskScorer, &out.RiskEngine)
 	var anomalyScorer *Scorer
 	if opts.Anomaly != "-" {
 		an, ver := splitModel(opts.Anomaly)
@@ -106,10 +113,11 @@ func Score(ctx context.Context, s *datasets.Store, opts ScoreOptions) (*Scored, 
 				return nil, fmt.Errorf("anomaly model %s@%s: %w", ac.Name, ac.Version, err)
 			}
 			if anomalyScorer, err = NewScorer(am, sopts); err != nil {
-				return nil, err
+				return nil, fmt.Errorf("anomaly model %s@%s: %w", ac.Name, ac.Version, err)
 			}
 			defer anomalyScorer.Close()
 			out.AnomalyCard = &ac
+			out.noteEngine(anomalyScorer, &out.AnomalyEngine)
 		}
 	}
 	cols := len(names)
@@ -191,7 +199,7 @@ func WriteScores(w *datasets.Writer, scored *Scored) error {
 		return nil
 	}
 	asOf := scored.AsOf
-	rec := datasets.ScoresRecord(w.Store().Allocator(), scored.Scores)
+	rec := withEngines(datasets.ScoresRecord(w.Store().Allocator(), scored.Scores), scored)
 	defer rec.Release()
 	id := fmt.Sprintf("%s-%s-%s", asOf.UTC().Format("20060102T150405Z"), scored.RiskCard.Name, scored.RiskCard.Version)
 	return w.WriteTable(datasets.TableScores, datasets.DayPartition(asOf), id, rec)

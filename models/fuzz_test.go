@@ -2,8 +2,10 @@ package models_test
 
 import (
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -17,6 +19,8 @@ import (
 // contract's invariants and survive a re-encode.
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "*.onnx"))
+	more, _ := filepath.Glob(filepath.Join("testdata", "sklearn", "*.onnx"))
+	files = append(files, more...)
 	for _, file := range files {
 		b, err := os.ReadFile(file)
 		if err != nil {
@@ -53,6 +57,21 @@ func FuzzParse(f *testing.F) {
 			}
 			if _, err := models.Parse(again); err != nil {
 				t.Fatalf("re-encoded model refused: %v", err)
+			}
+			// The native evaluator compiles the same attributes; it may refuse, never panic, and
+			// what it compiles scores a row of zeros and one of NaNs.
+			if s, err := models.NewScorer(m, models.ScorerOptions{Engine: models.EngineNative, IntraOpThreads: 1}); err == nil {
+				w := len(m.Features)
+				x := make([]float32, 2*w)
+				for i := w; i < 2*w; i++ {
+					x[i] = float32(math.NaN())
+				}
+				if err := s.Score(x, 2, make([]float32, 2)); err != nil {
+					t.Fatalf("native score: %v", err)
+				}
+				s.Close()
+			} else if !errors.Is(err, models.ErrNotNative) && !strings.Contains(err.Error(), "tree ensemble") {
+				t.Fatalf("native refusal is neither ErrNotNative nor a tree ensemble error: %v", err)
 			}
 			// The explainer reads tree attributes out of the same bytes; it may refuse, never panic.
 			if e, err := models.NewExplainer(m, nil); err == nil {

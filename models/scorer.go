@@ -15,8 +15,14 @@ const DefaultBatchRows = 65536
 
 // ScorerOptions configures a Scorer. Zero values mean the documented defaults.
 type ScorerOptions struct {
-	IntraOpThreads int // onnxruntime threads inside one operator; 0 = runtime.NumCPU()
+	// IntraOpThreads is the threads one Score call uses: onnxruntime's threads inside one
+	// operator, or the native evaluator's goroutines; 0 = runtime.NumCPU().
+	IntraOpThreads int
 	BatchRows      int // rows per onnxruntime run; 0 = DefaultBatchRows
+	// Engine picks what runs the model: EngineAuto (the zero value) compiles tree ensembles for
+	// the native evaluator and runs everything else through onnxruntime; EngineNative or
+	// EngineONNXRuntime forces one (a model native cannot run is then an error).
+	Engine Engine
 }
 
 // Validate refuses negative settings rather than guessing what they meant.
@@ -27,20 +33,29 @@ func (o ScorerOptions) Validate() error {
 	if o.BatchRows < 0 {
 		return fmt.Errorf("scorer options: BatchRows %d: want 0 (default %d) or more", o.BatchRows, DefaultBatchRows)
 	}
+	if _, err := ParseEngine(string(o.Engine)); err != nil {
+		return fmt.Errorf("scorer options: %w", err)
+	}
 	return nil
 }
 
-// Scorer runs one model. It owns one onnxruntime session, reused for every batch, and the input
-// and output tensors of a full batch; Close releases them. A Scorer is not safe for concurrent use:
-// give each goroutine its own.
+// Scorer runs one model, through the native tree evaluator or onnxruntime (see Engine). With
+// onnxruntime it owns one session, reused for every batch, and the input and output tensors of a
+// full batch; Close releases them. A Scorer is not safe for concurrent use: give each goroutine its
+// own.
 type Scorer struct {
 	model   *Model
+	engine  Engine
+	why     string      // why onnxruntime runs a model under EngineAuto; "" otherwise
+	native  *nativeEval // set when engine is EngineNative
 	width   int
 	batch   int
 	outRank int
 	sess    *ort.DynamicAdvancedSession
 	full    *tensors // a BatchRows batch, made on first use
 	part    *tensors // the last partial batch, kept for callers that repeat its size
+	// rowMajor is ScoreColumns' matrix for onnxruntime, reused.
+	rowMajor []float32
 }
 
 type tensors struct {
@@ -56,16 +71,34 @@ func (t *tensors) destroy() error {
 	return errors.Join(t.in.Destroy(), t.out.Destroy())
 }
 
-// NewScorer opens an onnxruntime session for m. InitRuntime must have succeeded first.
+// NewScorer prepares m for scoring: it compiles a tree ensemble for the native evaluator, or
+// opens an onnxruntime session, as opts.Engine says. onnxruntime needs InitRuntime to have
+// succeeded first; the native evaluator does not. Forcing EngineNative on a model it cannot run is
+// an error wrapping ErrNotNative that says why.
 func NewScorer(m *Model, opts ScorerOptions) (*Scorer, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	if !ort.IsInitialized() {
-		return nil, fmt.Errorf("new scorer: %w: call models.InitRuntime first", ErrNoRuntime)
-	}
 	if m == nil || m.Proto == nil || len(m.Features) == 0 {
 		return nil, errors.New("new scorer: want a model from Parse, Load or Registry.Get")
+	}
+	threads := opts.IntraOpThreads
+	if threads == 0 {
+		threads = runtime.NumCPU()
+	}
+	var why string
+	if opts.Engine != EngineONNXRuntime {
+		c, err := compileNative(m)
+		switch {
+		case err == nil:
+			return &Scorer{model: m, engine: EngineNative, native: newNativeEval(c, threads), width: len(m.Features)}, nil
+		case opts.Engine == EngineNative:
+			return nil, fmt.Errorf("new scorer: engine %s: %w", EngineNative, err)
+		}
+		why = err.Error()
+	}
+	if !ort.IsInitialized() {
+		return nil, fmt.Errorf("new scorer: %w: call models.InitRuntime first", ErrNoRuntime)
 	}
 	b := m.Bytes
 	if b == nil {
@@ -73,10 +106,6 @@ func NewScorer(m *Model, opts ScorerOptions) (*Scorer, error) {
 		if b, err = marshal(m.Proto); err != nil {
 			return nil, fmt.Errorf("new scorer: %w", err)
 		}
-	}
-	threads := opts.IntraOpThreads
-	if threads == 0 {
-		threads = runtime.NumCPU()
 	}
 	batch := opts.BatchRows
 	if batch == 0 {
@@ -101,6 +130,8 @@ func NewScorer(m *Model, opts ScorerOptions) (*Scorer, error) {
 	}
 	return &Scorer{
 		model:   m,
+		engine:  EngineONNXRuntime,
+		why:     why,
 		width:   len(m.Features),
 		batch:   batch,
 		outRank: len(m.Proto.GetGraph().GetOutput()[0].GetType().GetTensorType().GetShape().GetDim()),
@@ -114,7 +145,7 @@ func (s *Scorer) Model() *Model { return s.model }
 // Score computes the scores of rows rows of x (row-major, rows*len(Features) float32s, in the
 // model's feature order; NaN is a missing value) into out (len rows), BatchRows rows per run.
 func (s *Scorer) Score(x []float32, rows int, out []float32) error {
-	if s.sess == nil {
+	if s.sess == nil && s.native == nil {
 		return errors.New("score: scorer is closed")
 	}
 	if rows < 0 || len(x) != rows*s.width {
@@ -122,6 +153,10 @@ func (s *Scorer) Score(x []float32, rows int, out []float32) error {
 	}
 	if len(out) != rows {
 		return fmt.Errorf("score: output holds %d scores: want %d", len(out), rows)
+	}
+	if s.native != nil {
+		s.native.score(x, rows, out)
+		return nil
 	}
 	for lo := 0; lo < rows; lo += s.batch {
 		hi := min(lo+s.batch, rows)
@@ -136,6 +171,29 @@ func (s *Scorer) Score(x []float32, rows int, out []float32) error {
 		copy(out[lo:hi], t.out.GetData())
 	}
 	return nil
+}
+
+// ScoreColumns is Score for a matrix given column by column: cols[f] holds feature f of every
+// row (at least rows values; NaN is a missing value). The native evaluator reads the columns
+// directly, each goroutine copying its own rows; onnxruntime gets them assembled by RowMajor.
+func (s *Scorer) ScoreColumns(cols [][]float32, rows int, out []float32) error {
+	if len(cols) != s.width {
+		return fmt.Errorf("score columns: %d columns: want %d, one per feature", len(cols), s.width)
+	}
+	for f, c := range cols {
+		if rows < 0 || len(c) < rows {
+			return fmt.Errorf("score columns: column %d holds %d values for %d rows", f, len(c), rows)
+		}
+	}
+	if len(out) != rows {
+		return fmt.Errorf("score columns: output holds %d scores: want %d", len(out), rows)
+	}
+	if s.native != nil {
+		s.native.scoreFrom(columns(cols), rows, out)
+		return nil
+	}
+	s.rowMajor = RowMajor(cols, rows, s.rowMajor)
+	return s.Score(s.rowMajor, rows, out)
 }
 
 // tensorsFor returns input and output tensors for n rows, reusing the full-batch pair or the last
@@ -175,6 +233,7 @@ func (s *Scorer) tensorsFor(n int) (*tensors, error) {
 
 // Close releases the session and tensors. It is safe to call more than once.
 func (s *Scorer) Close() error {
+	s.native = nil
 	if s.sess == nil {
 		return nil
 	}

@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,13 +26,18 @@ import (
 	"github.com/riskmap/riskmap/training"
 )
 
-// BenchmarkScoreParquet scores a features table of RISKMAP_BENCH_SCORE_ROWS rows (default
-// 2,000,000; the issue's 10,000,000 works too) from Parquet to Parquet through onnxruntime
-// with a 200-tree depth-6 GBDT, and in the same run times XGBoost's predict (Debian's
-// python3-xgboost 1.7, nthread=2) with a model of the same size on the same rows. It reports
-// rows/s for both, the ratio and riskmap's peak RSS.
-func BenchmarkScoreParquet(b *testing.B) {
-	rows := envInt("RISKMAP_BENCH_SCORE_ROWS", 2_000_000)
+// scoreBench is a features table of rows random rows (and the same rows as a .npy file for the
+// peer), with a 200-tree depth-6 GBDT trained by riskmap on a sample with a nonlinear signal.
+type scoreBench struct {
+	dir            string
+	store          *datasets.Store
+	model          *models.Model
+	rows, cols     int
+	x              []float32 // the rows in memory, when kept
+	trainNPY, yNPY string
+}
+
+func newScoreBench(b *testing.B, rows int, keep bool) *scoreBench {
 	names := features.Names()
 	cols := len(names)
 	dir := b.TempDir()
@@ -39,9 +46,17 @@ func BenchmarkScoreParquet(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	npy, err := newNPY(filepath.Join(dir, "x.npy"), rows, cols)
+	npyRows := 0
+	if keep {
+		npyRows = rows
+	}
+	npy, err := newNPY(filepath.Join(dir, "x.npy"), npyRows, cols)
 	if err != nil {
 		b.Fatal(err)
+	}
+	sb := &scoreBench{dir: dir, store: s, rows: rows, cols: cols}
+	if keep {
+		sb.x = make([]float32, 0, rows*cols)
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	row := func(x []float32) {
@@ -55,17 +70,38 @@ func BenchmarkScoreParquet(b *testing.B) {
 	x := make([]float32, cols)
 	for start := 0; start < rows; start += chunk {
 		n := min(chunk, rows-start)
+		if !keep && start > 0 && n == chunk {
+			// Only the RSS benchmark comes here: it needs the rows, not distinct ones, so
+			// the first file is copied (the peer's .npy is not needed there either).
+			first := filepath.Join(s.TablePath(datasets.TableFeatures), "as_of=bench", "part-0000.parquet")
+			data, err := os.ReadFile(first)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(filepath.Dir(first), fmt.Sprintf("part-%04d.parquet", start/chunk)), data, 0o644); err != nil {
+				b.Fatal(err)
+			}
+			continue
+		}
 		bld := array.NewRecordBuilder(s.Allocator(), schema)
+		fb := make([]*array.Float32Builder, cols)
+		for f := range fb {
+			fb[f] = bld.Field(3 + f).(*array.Float32Builder)
+			fb[f].Reserve(n)
+		}
 		for i := 0; i < n; i++ {
 			row(x)
 			bld.Field(0).(*array.StringBuilder).Append("a" + strconv.Itoa(start+i))
 			bld.Field(1).(*array.TimestampBuilder).Append(arrow.Timestamp(asOf.UnixMicro()))
 			bld.Field(2).(*array.StringBuilder).Append(features.Version)
 			for f := 0; f < cols; f++ {
-				bld.Field(3 + f).(*array.Float32Builder).Append(x[f])
+				fb[f].UnsafeAppend(x[f])
 			}
-			if err := npy.write(x); err != nil {
-				b.Fatal(err)
+			if keep {
+				if err := npy.write(x); err != nil {
+					b.Fatal(err)
+				}
+				sb.x = append(sb.x, x...)
 			}
 		}
 		rec := bld.NewRecordBatch()
@@ -80,8 +116,7 @@ func BenchmarkScoreParquet(b *testing.B) {
 		b.Fatal(err)
 	}
 
-	// A model of the size the issue names, trained on a sample with a nonlinear signal.
-	train := training.Dataset{Rows: 100_000, Cols: cols, Features: names, FeatureVersion: features.Version}
+	train := training.Dataset{Rows: 50_000, Cols: cols, Features: names, FeatureVersion: features.Version}
 	train.X = make([]float32, train.Rows*cols)
 	train.Y = make([]float32, train.Rows)
 	for i := 0; i < train.Rows; i++ {
@@ -105,64 +140,149 @@ func BenchmarkScoreParquet(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	m, err := models.Parse(onnx)
+	if sb.model, err = models.Parse(onnx); err != nil {
+		b.Fatal(err)
+	}
+	sb.trainNPY, sb.yNPY = filepath.Join(dir, "train.npy"), filepath.Join(dir, "y.npy")
+	writeWhole(b, sb.trainNPY, train.X, train.Rows, cols)
+	writeWhole(b, sb.yNPY, train.Y, train.Rows, 1)
+	return sb
+}
+
+// scoreFile runs ScoreFeatureTable once and returns its stats and rows/s.
+func (sb *scoreBench) scoreFile(b *testing.B, eng models.Engine, threads int) (models.ScoreFileStats, float64) {
+	out, err := os.Create(filepath.Join(sb.dir, "scores.parquet"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	trainNPY := filepath.Join(dir, "train.npy")
-	labelNPY := filepath.Join(dir, "y.npy")
-	writeWhole(b, trainNPY, train.X, train.Rows, cols)
-	writeWhole(b, labelNPY, train.Y, train.Rows, 1)
+	defer out.Close()
+	t0 := time.Now()
+	st, err := models.ScoreFeatureTable(context.Background(), sb.store, sb.model, models.ScorerOptions{BatchRows: 65536, IntraOpThreads: threads, Engine: eng}, out)
+	if err != nil {
+		b.Fatal(err)
+	}
+	secs := time.Since(t0).Seconds()
+	if st.Rows != sb.rows || st.Engine != eng {
+		b.Fatalf("scored %d rows with %s, want %d with %s", st.Rows, st.Engine, sb.rows, eng)
+	}
+	return st, float64(st.Rows) / secs
+}
 
+// BenchmarkScoreParquet scores RISKMAP_BENCH_SCORE_ROWS rows (default 1,000,000) of the 40
+// features with a 200-tree depth-6 GBDT on 2 threads: from Parquet to Parquet and in memory,
+// through the native evaluator and onnxruntime, and in the same run XGBoost's inplace_predict
+// (Debian's python3-xgboost 1.7, nthread=2, a model of the same size trained on the same sample).
+// It reports rows/s, the ratios to XGBoost and the native Parquet path's split of time.
+func BenchmarkScoreParquet(b *testing.B) {
+	const threads = 2
+	sb := newScoreBench(b, envInt("RISKMAP_BENCH_SCORE_ROWS", 1_000_000), true)
 	b.ResetTimer()
-	var secs float64
+	var nativeFile, ortFile, nativeMem, ortMem float64
+	var split models.ScoreFileStats
+	out := make([]float32, sb.rows)
 	for i := 0; i < b.N; i++ {
-		out, err := os.Create(filepath.Join(dir, "scores.parquet"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		t0 := time.Now()
-		n, err := models.ScoreFeatureTable(context.Background(), s, m, models.ScorerOptions{BatchRows: 65536}, out)
-		if err != nil {
-			b.Fatal(err)
-		}
-		out.Close()
-		secs += time.Since(t0).Seconds()
-		if n != rows {
-			b.Fatalf("scored %d rows, want %d", n, rows)
+		st, rate := sb.scoreFile(b, models.EngineNative, threads)
+		nativeFile += rate
+		split.Read, split.Assemble, split.Score, split.Write = split.Read+st.Read, split.Assemble+st.Assemble, split.Score+st.Score, split.Write+st.Write
+		_, rate = sb.scoreFile(b, models.EngineONNXRuntime, threads)
+		ortFile += rate
+		for _, eng := range []models.Engine{models.EngineNative, models.EngineONNXRuntime} {
+			sc, err := models.NewScorer(sb.model, models.ScorerOptions{IntraOpThreads: threads, Engine: eng})
+			if err != nil {
+				b.Fatal(err)
+			}
+			t0 := time.Now()
+			err = sc.Score(sb.x, sb.rows, out)
+			rate := float64(sb.rows) / time.Since(t0).Seconds()
+			sc.Close()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if eng == models.EngineNative {
+				nativeMem += rate
+			} else {
+				ortMem += rate
+			}
 		}
 	}
 	b.StopTimer()
-	riskmapRate := float64(rows) * float64(b.N) / secs
-	b.ReportMetric(riskmapRate, "riskmap_rows/s")
-	b.ReportMetric(peakRSSMiB(), "peak_rss_MiB")
+	n := float64(b.N)
+	b.ReportMetric(nativeFile/n, "native_parquet_rows/s")
+	b.ReportMetric(ortFile/n, "onnxruntime_parquet_rows/s")
+	b.ReportMetric(nativeMem/n, "native_memory_rows/s")
+	b.ReportMetric(ortMem/n, "onnxruntime_memory_rows/s")
+	total := (split.Read + split.Assemble + split.Score + split.Write).Seconds()
+	b.ReportMetric(split.Read.Seconds()/total, "native_parquet_read_share")
+	b.ReportMetric(split.Assemble.Seconds()/total, "native_parquet_assemble_share")
+	b.ReportMetric(split.Score.Seconds()/total, "native_parquet_score_share")
+	b.ReportMetric(split.Write.Seconds()/total, "native_parquet_write_share")
+	xgbRate, ok := xgboostRate(b, sb)
+	if !ok {
+		return
+	}
+	b.ReportMetric(xgbRate, "xgboost_memory_rows/s")
+	b.ReportMetric(nativeMem/n/xgbRate, "native_memory_x_vs_xgboost")
+	b.ReportMetric(nativeFile/n/xgbRate, "native_parquet_x_vs_xgboost")
+	b.ReportMetric(ortMem/n/xgbRate, "onnxruntime_memory_x_vs_xgboost")
+}
+
+// BenchmarkScoreParquetRSS scores RISKMAP_BENCH_RSS_ROWS rows (default 10,000,000) from Parquet to
+// Parquet through the native evaluator on 2 threads and reports the peak RSS of the scoring alone
+// (the high-water mark is reset after the table and the model are made).
+func BenchmarkScoreParquetRSS(b *testing.B) {
+	sb := newScoreBench(b, envInt("RISKMAP_BENCH_RSS_ROWS", 10_000_000), false)
+	b.ResetTimer()
+	var peak, before, rate float64
+	for i := 0; i < b.N; i++ {
+		runtime.GC()
+		debug.FreeOSMemory()
+		if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
+			b.Fatalf("reset the RSS high-water mark: %v", err)
+		}
+		before = max(before, statusMiB("VmRSS:"))
+		_, r := sb.scoreFile(b, models.EngineNative, 2)
+		rate += r
+		peak = max(peak, peakRSSMiB())
+	}
+	b.ReportMetric(peak, "peak_rss_MiB")
+	b.ReportMetric(before, "rss_before_MiB") // the process before scoring: runtime, onnxruntime, the training sample
+	b.ReportMetric(rate/float64(b.N), "native_parquet_rows/s")
+}
+
+// xgboostRate trains XGBoost on the benchmark's sample and times inplace_predict on its rows,
+// three times; it returns the median rows/s, or false when python3-xgboost is missing.
+func xgboostRate(b *testing.B, sb *scoreBench) (float64, bool) {
 	script := `
 import sys, time, numpy as np, xgboost as xgb
 X = np.load(sys.argv[1], mmap_mode="r"); T = np.load(sys.argv[2]); y = np.load(sys.argv[3]).ravel()
 bst = xgb.train({"tree_method": "hist", "max_depth": 6, "eta": 0.1, "nthread": 2, "objective": "binary:logistic"},
                 xgb.DMatrix(T, label=y), num_boost_round=200)
 X = np.ascontiguousarray(X)
-t = time.perf_counter(); p = bst.inplace_predict(X); d = time.perf_counter() - t
-print(len(p) / d)
+rates = []
+for _ in range(3):
+    t = time.perf_counter(); p = bst.inplace_predict(X); rates.append(len(p) / (time.perf_counter() - t))
+print(sorted(rates)[1])
 `
-	out, err := exec.Command("/usr/bin/python3", "-c", script, filepath.Join(dir, "x.npy"), trainNPY, labelNPY).CombinedOutput()
+	out, err := exec.Command("/usr/bin/python3", "-c", script, filepath.Join(sb.dir, "x.npy"), sb.trainNPY, sb.yNPY).CombinedOutput()
 	if err != nil {
 		b.Logf("xgboost peer unavailable (apt-get install python3-xgboost): %v %s", err, out)
-		return
+		return 0, false
 	}
 	lines := strings.Fields(strings.TrimSpace(string(out)))
-	xgbRate, err := strconv.ParseFloat(lines[len(lines)-1], 64)
+	rate, err := strconv.ParseFloat(lines[len(lines)-1], 64)
 	if err != nil {
 		b.Fatalf("xgboost output %q", out)
 	}
-	b.ReportMetric(xgbRate, "xgboost_rows/s")
-	b.ReportMetric(riskmapRate/xgbRate, "x_vs_xgboost")
+	return rate, true
 }
 
-func peakRSSMiB() float64 {
+func peakRSSMiB() float64 { return statusMiB("VmHWM:") }
+
+// statusMiB reads a memory line of /proc/self/status (VmHWM:, VmRSS:) in MiB.
+func statusMiB(key string) float64 {
 	b, _ := os.ReadFile("/proc/self/status")
 	for _, l := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(l, "VmHWM:") {
+		if strings.HasPrefix(l, key) {
 			f := strings.Fields(l)
 			kb, _ := strconv.ParseFloat(f[1], 64)
 			return kb / 1024

@@ -73,6 +73,8 @@ func (m *Main) commands() []command {
 		{"scan", "--plan FILE | --targets SPECS", "run nmap inside the scope and record the results", (*Main).runScan},
 		{"cycle", "[--once | --every D] [--cycles N]", "run the loop", (*Main).runCycle},
 		{"targets", "--format F [--top K]", "ranked targets for nmap, masscan, naabu, nuclei, CSV, JSONL", (*Main).runTargets},
+		{"worker", "--segment NAME --nats URL --scope FILE", "a scan worker inside a network segment (NATS JetStream)", (*Main).runWorker},
+		{"workers", "[--json]", "list live scan workers", (*Main).runWorkers},
 	}
 }
 

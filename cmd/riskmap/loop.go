@@ -38,6 +38,7 @@ func (m *Main) runCycle(ctx context.Context, args []string) error {
 	every := fs.Duration("every", 0, "time between cycles (default schedule.every)")
 	count := fs.Int("cycles", 0, "stop after N cycles (0 = until stopped)")
 	asJSON := fs.Bool("json", false, "print each cycle's metrics as JSON")
+	metricsAddr := fs.String("metrics-addr", "", "serve Prometheus metrics on `ADDR` (host:port; default off)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -49,13 +50,23 @@ func (m *Main) runCycle(ctx context.Context, args []string) error {
 		return err
 	}
 	defer done()
+	closeWorkers, err := m.openWorkers(ctx, loop)
+	if err != nil {
+		return err
+	}
+	defer closeWorkers()
 	if *every == 0 {
 		*every = loop.Config.Schedule.Every
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	observe, err := m.metrics(ctx, *metricsAddr, loop)
+	if err != nil {
+		return err
+	}
 	for n := 1; ; n++ {
 		rep, err := loop.Cycle(ctx)
+		observe(rep, err)
 		if rep != nil {
 			m.printCycle(rep, *asJSON)
 		}
@@ -91,6 +102,12 @@ func (m *Main) printCycle(rep *engine.CycleReport, asJSON bool) {
 	}
 	for _, e := range rep.ScanErrors {
 		fmt.Fprintf(m.Stderr, "  scan: %s\n", e)
+	}
+	if rep.Workers != nil {
+		for _, s := range sortedSegments(rep.Workers) {
+			fmt.Fprintf(m.Stdout, "  segment %s: %d jobs (%d hosts): %d done, %d already, %d refused, %d dead, %d queued; %d live workers\n",
+				s.Segment, s.Jobs, s.Hosts, s.Done, s.Already, s.Refused, s.Dead, s.Queued, s.LiveWorkers)
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -69,6 +70,18 @@ func TestModelCommands(t *testing.T) {
 	}
 	if code, _, errOut := run(t, ws, "score", "--explain", "no-such-asset"); code != exitFail || !strings.Contains(errOut, "no-such-asset") {
 		t.Fatalf("explaining an unknown asset: exit %d, %s", code, errOut)
+	}
+	// A logistic regression runs on onnxruntime, says why, and cannot be forced onto the native
+	// tree evaluator.
+	logreg := fmt.Sprintf("risk@%v", card["version"])
+	if code, out, errOut := run(t, ws, "score", "--top", "1", "--model", logreg); code != exitOK || !strings.Contains(out, "(onnxruntime)") || !strings.Contains(out, "the risk model runs on onnxruntime: ") {
+		t.Fatalf("score with a logistic risk model: exit %d, %q %s", code, out, errOut)
+	}
+	if code, _, errOut := run(t, ws, "score", "--engine", "native", "--model", logreg); code != exitFail || !strings.Contains(errOut, "engine native: not compilable for the native tree evaluator") {
+		t.Fatalf("score --engine native with a logistic risk model: exit %d, %s", code, errOut)
+	}
+	if code, _, errOut := run(t, ws, "score", "--engine", "gpu"); code == exitOK || !strings.Contains(errOut, "--engine") {
+		t.Fatalf("score --engine gpu: exit %d, %s", code, errOut)
 	}
 	if code, out, _ := run(t, ws, "findings", "--min-severity", "high", "--json"); code != exitOK || !strings.Contains(out, "\"severity\":\"") {
 		t.Fatalf("findings: exit %d %q", code, out)

@@ -16,8 +16,8 @@ import (
 )
 
 func (m *Main) runScore(ctx context.Context, args []string) error {
-	fs := m.flags("score", "[--model NAME[@VERSION]] [--anomaly NAME[@VERSION]|-] [--as-of TIME] [--top K] [--json] [-o FILE] [--explain ASSET]",
-		"Score every asset with the risk and anomaly models through onnxruntime and\nwrite the scores table (risk, anomaly, priority, reasons). --explain prints\nwhy one asset scored as it did: each feature's contribution.")
+	fs := m.flags("score", "[--model NAME[@VERSION]] [--anomaly NAME[@VERSION]|-] [--as-of TIME] [--top K] [--json] [-o FILE] [--explain ASSET] [--engine auto|native|onnxruntime]",
+		"Score every asset with the risk and anomaly models and write the scores table\n(risk, anomaly, priority, reasons). Tree ensembles run on riskmap's native\nevaluator, other models on onnxruntime; --engine forces one. --explain prints\nwhy one asset scored as it did: each feature's contribution.")
 	model := fs.String("model", "risk", "risk model, NAME or NAME@VERSION")
 	anomaly := fs.String("anomaly", "anomaly", "anomaly model, or - for none")
 	asOf := fs.String("as-of", "", "score as of this RFC 3339 time (default now)")
@@ -25,8 +25,13 @@ func (m *Main) runScore(ctx context.Context, args []string) error {
 	asJSON := fs.Bool("json", false, "print JSON lines")
 	out := fs.String("o", "", "also write the scores as JSON lines to FILE")
 	explain := fs.String("explain", "", "explain this asset's score")
+	engineName := fs.String("engine", "auto", "what runs the models: auto (native for tree ensembles), native or onnxruntime")
 	if err := parse(fs, reorder(args)); err != nil {
 		return err
+	}
+	eng, err := models.ParseEngine(*engineName)
+	if err != nil {
+		return usageError("--engine: %v", err)
 	}
 	at := time.Now().UTC()
 	if *asOf != "" {
@@ -48,7 +53,7 @@ func (m *Main) runScore(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	scored, err := models.Score(ctx, w.Store(), models.ScoreOptions{AsOf: at, Risk: *model, Anomaly: *anomaly, Explain: *explain, Priority: cfg.Planner.Objective().Priority})
+	scored, err := models.Score(ctx, w.Store(), models.ScoreOptions{AsOf: at, Risk: *model, Anomaly: *anomaly, Explain: *explain, Engine: eng, Priority: cfg.Planner.Objective().Priority})
 	if err != nil {
 		return err
 	}
@@ -84,7 +89,10 @@ func (m *Main) runScore(ctx context.Context, args []string) error {
 		}
 		return nil
 	}
-	fmt.Fprintf(m.Stdout, "%d assets scored with %s@%s as of %s\n", len(scored.Scores), scored.RiskCard.Name, scored.RiskCard.Version, at.Format(time.RFC3339))
+	fmt.Fprintf(m.Stdout, "%d assets scored with %s@%s (%s) as of %s\n", len(scored.Scores), scored.RiskCard.Name, scored.RiskCard.Version, scored.RiskEngine, at.Format(time.RFC3339))
+	for _, n := range scored.EngineNotes {
+		fmt.Fprintln(m.Stdout, "  "+n)
+	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ASSET\tPRIORITY\tRISK\tANOMALY\tWHY")
 	for _, s := range list {
