@@ -22,7 +22,7 @@ type aggregator struct {
 	workers   []*worker
 	stats     Stats
 	seen      map[string]bool // scan-side files already read, by path
-	zero      struct { // the state of an asset that a table never mentions; never written
+	zero      struct {        // the state of an asset that a table never mentions; never written
 		obs  obsAgg
 		host hostAgg
 		find findAgg

@@ -16,8 +16,8 @@ import (
 // scanIndex numbers the scans of the scans table and keeps their start times.
 type scanIndex struct {
 	ids      map[string]int32
-	started  []int64 // microseconds; 0 when the table has no start time
-	finished []int64 // microseconds; 0 for a truncated run
+	started  []int64         // microseconds; 0 when the table has no start time
+	finished []int64         // microseconds; 0 for a truncated run
 	seen     map[string]bool // files read, by path
 }
 
