@@ -208,8 +208,7 @@ func (l *Loop) Cycle(ctx context.Context) (*CycleReport, error) {
 
 	// 6. Alerts. The assets that changed are scored again by the anomaly model, now that
 	// their new diffs are in the workspace: a change is judged by how strange it makes the
-	// asset look, not by how it looked before. The estate read for the plan is advanced with
-	// the files this cycle wrote; no file is read twice.
+	// asset look, not by how it looked before. The plan's estate is advanced, not read again.
 	anomalyOf := map[string]float32{}
 	for _, s := range scored.Scores {
 		anomalyOf[s.AssetID] = s.Anomaly
@@ -260,8 +259,7 @@ func (l *Loop) Cycle(ctx context.Context) (*CycleReport, error) {
 		rep.Retrained = res
 	}
 
-	// No scan is in flight now: the baselines that later scans supersede can go.
-	l.in.ForgetSuperseded()
+	l.in.ForgetSuperseded() // no scan is in flight now: superseded baselines can go
 
 	// 8. Metrics.
 	rep.Metrics.CatchRate = catchRate(plan, before)
