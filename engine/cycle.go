@@ -251,7 +251,7 @@ func (l *Loop) Cycle(ctx context.Context) (*CycleReport, error) {
 		res, err := l.retrain(ctx)
 		if err != nil {
 			log.Warn("retrain", "error", err)
-			rep.Metrics.Notes = "retrain failed: " + err.Error()
+			rep.Metrics.Notes = strings.TrimPrefix(rep.Metrics.Notes+"; retrain failed: "+err.Error(), "; ")
 		}
 		rep.Retrained = res
 	}
@@ -273,6 +273,7 @@ func (l *Loop) scan(ctx context.Context, plan *scanner.Plan, scope scanner.Scope
 	rep.Workers = rec.Workers
 	if rec.Workers != nil {
 		rep.Metrics.Notes = workersNote(rec.Workers)
+		rep.Metrics.Segments, rep.Metrics.Unrouted = cycleSegments(rec.Workers), len(rec.Workers.Unrouted)
 	}
 	rep.ScanErrors = append(rep.ScanErrors, rec.Errors...)
 	rep.NewFindings = append(rep.NewFindings, rec.Findings...)

@@ -122,6 +122,20 @@ func TestCycleThroughWorkers(t *testing.T) {
 	if !strings.Contains(rep.Metrics.Notes, "east") || !strings.Contains(rep.Metrics.Notes, "0 queued") {
 		t.Errorf("cycle note %q: want each segment's jobs", rep.Metrics.Notes)
 	}
+	// The cycles table keeps each segment's figures (the report reads them there).
+	cycles, err := datasets.ReadCycles(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cycles) != 1 || len(cycles[0].Segments) != len(rep.Workers.Segments) {
+		t.Fatalf("cycles table %+v: want one cycle with the %d segments' figures", cycles, len(rep.Workers.Segments))
+	}
+	for _, cs := range cycles[0].Segments {
+		sr := rep.Workers.Segments[cs.Segment]
+		if sr == nil || cs.Jobs != sr.Jobs || cs.Done != sr.Done+sr.Already || cs.Queued != sr.Queued || cs.Live != sr.LiveWorkers || cs.Jobs == 0 {
+			t.Errorf("cycles table segment %+v, dispatch said %+v", cs, sr)
+		}
+	}
 	for _, e := range rep.ScanErrors {
 		if strings.Contains(e, "queued") || strings.Contains(e, "no workers segment") || strings.Contains(e, "no-local-nmap") {
 			t.Errorf("scan error: %s", e)
