@@ -1,13 +1,20 @@
 package datasets
 
 import (
+	"encoding/json"
+	"fmt"
+	"sort"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/riskmap/riskmap"
 )
 
-// AssetsRecord builds a record of the assets table. The caller releases it.
+// AssetsRecord builds a record of the assets table. The caller releases it. Its schema's
+// metadata (AssetsSnapshotsKey), which the Parquet writer keeps in the file's footer, lists
+// the inventory snapshots its rows belong to, so that a reader can choose each account's
+// latest snapshot from the footers without reading rows.
 func AssetsRecord(mem memory.Allocator, assets []riskmap.Asset) arrow.RecordBatch {
 	b := array.NewRecordBuilder(mem, AssetsSchema)
 	defer b.Release()
@@ -45,7 +52,10 @@ func AssetsRecord(mem memory.Allocator, assets []riskmap.Asset) arrow.RecordBatc
 		}
 		r.ints(a.InternetExposedPorts)
 	}
-	return b.NewRecordBatch()
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	md := arrow.NewMetadata([]string{AssetsSnapshotsKey}, []string{encodeSnapshots(assets)})
+	return array.NewRecordBatch(arrow.NewSchema(AssetsSchema.Fields(), &md), rec.Columns(), rec.NumRows())
 }
 
 // DecodeAssets reads the rows of an assets record.
@@ -76,6 +86,55 @@ func DecodeAssets(rec arrow.RecordBatch) ([]riskmap.Asset, error) {
 			})
 		})
 		out[i] = a
+	}
+	return out, nil
+}
+
+// AssetsSnapshotsKey is the footer key of an assets file that lists the snapshots of its
+// rows: a JSON array of AssetSnapshot, one per distinct (provider, account, snapshot time).
+// Rows without a snapshot time are not listed.
+const AssetsSnapshotsKey = "riskmap.snapshots"
+
+// AssetSnapshot is one inventory snapshot of one provider account.
+type AssetSnapshot struct {
+	Provider string `json:"provider"`
+	Account  string `json:"account"`
+	// Time is the snapshot time in microseconds since the epoch, as the column stores it.
+	Time int64 `json:"time_us"`
+}
+
+func encodeSnapshots(assets []riskmap.Asset) string {
+	seen := map[AssetSnapshot]bool{}
+	out := []AssetSnapshot{}
+	for i := range assets {
+		a := &assets[i]
+		if a.SnapshotTime.IsZero() {
+			continue
+		}
+		k := AssetSnapshot{a.Provider, a.Account, a.SnapshotTime.UnixMicro()}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Provider != out[j].Provider {
+			return out[i].Provider < out[j].Provider
+		}
+		if out[i].Account != out[j].Account {
+			return out[i].Account < out[j].Account
+		}
+		return out[i].Time < out[j].Time
+	})
+	b, _ := json.Marshal(out) // plain strings and ints: cannot fail
+	return string(b)
+}
+
+// ParseAssetSnapshots reads the value of an assets file's AssetsSnapshotsKey.
+func ParseAssetSnapshots(v string) ([]AssetSnapshot, error) {
+	var out []AssetSnapshot
+	if err := json.Unmarshal([]byte(v), &out); err != nil {
+		return nil, fmt.Errorf("footer key %s: want a JSON array of {provider, account, time_us}: %w", AssetsSnapshotsKey, err)
 	}
 	return out, nil
 }

@@ -190,17 +190,31 @@ func (r *rowReader) listRange(name string, row int) (arrow.Array, int, int) {
 	return a.ListValues(), int(start), int(end)
 }
 
+// strs reads a list of strings, its values plain or as a dictionary (cloned, as in str).
 func (r *rowReader) strs(name string, row int) []string {
 	v, s, e := r.listRange(name, row)
-	sv, ok := v.(*array.String)
-	if !ok || s == e {
+	if s == e {
 		return nil
 	}
-	out := make([]string, 0, e-s)
-	for i := s; i < e; i++ {
-		out = append(out, sv.Value(i))
+	switch sv := v.(type) {
+	case *array.String:
+		out := make([]string, 0, e-s)
+		for i := s; i < e; i++ {
+			out = append(out, sv.Value(i))
+		}
+		return out
+	case *array.Dictionary:
+		d, ok := sv.Dictionary().(*array.String)
+		if !ok {
+			return nil
+		}
+		out := make([]string, 0, e-s)
+		for i := s; i < e; i++ {
+			out = append(out, strings.Clone(d.Value(sv.GetValueIndex(i))))
+		}
+		return out
 	}
-	return out
+	return nil
 }
 
 func (r *rowReader) ints(name string, row int) []int {

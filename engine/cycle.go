@@ -155,7 +155,7 @@ func (l *Loop) Cycle(ctx context.Context) (*CycleReport, error) {
 	}
 
 	// 2. Features, scores and the plan.
-	scored, assets, plan, err := l.planAt(ctx, start, scope)
+	scored, assets, plan, est, err := l.planAt(ctx, start, scope)
 	if err != nil {
 		return nil, err
 	}
@@ -208,13 +208,16 @@ func (l *Loop) Cycle(ctx context.Context) (*CycleReport, error) {
 
 	// 6. Alerts. The assets that changed are scored again by the anomaly model, now that
 	// their new diffs are in the workspace: a change is judged by how strange it makes the
-	// asset look, not by how it looked before.
+	// asset look, not by how it looked before. The plan's estate is advanced, not read again.
 	anomalyOf := map[string]float32{}
 	for _, s := range scored.Scores {
 		anomalyOf[s.AssetID] = s.Anomaly
 	}
 	if len(rep.Diffs) > 0 {
-		after, err := models.Score(ctx, l.W.Store(), models.ScoreOptions{AsOf: l.now(), Risk: l.Config.Models.Risk, Anomaly: l.Config.Models.Anomaly, Priority: l.Config.Planner.Objective().Priority})
+		if err := est.Advance(ctx, l.now()); err != nil {
+			return rep, err
+		}
+		after, err := models.Score(ctx, l.W.Store(), models.ScoreOptions{Estate: est, Risk: l.Config.Models.Risk, Anomaly: l.Config.Models.Anomaly, Priority: l.Config.Planner.Objective().Priority})
 		if err != nil {
 			return rep, err
 		}
@@ -255,6 +258,8 @@ func (l *Loop) Cycle(ctx context.Context) (*CycleReport, error) {
 		}
 		rep.Retrained = res
 	}
+
+	l.in.ForgetSuperseded() // no scan is in flight now: superseded baselines can go
 
 	// 8. Metrics.
 	rep.Metrics.CatchRate = catchRate(plan, before)

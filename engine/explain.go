@@ -19,7 +19,7 @@ func (l *Loop) Explain(ctx context.Context, asset string) (*scanner.PlanItem, []
 		return nil, nil, err
 	}
 	at := l.now()
-	_, _, cands, err := l.candidatesAt(ctx, at, scope)
+	_, _, cands, _, err := l.candidatesAt(ctx, at, scope)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -16,54 +16,58 @@ import (
 )
 
 // planAt scores every asset as of at and plans the scan: the part of a cycle that
-// `riskmap plan` runs alone.
-func (l *Loop) planAt(ctx context.Context, at time.Time, scope scanner.Scope) (*models.Scored, []riskmap.Asset, *scanner.Plan, error) {
-	scored, assets, cands, err := l.candidatesAt(ctx, at, scope)
+// `riskmap plan` runs alone. It returns the estate it read too, so that a cycle can advance
+// it with what it records rather than read it again.
+func (l *Loop) planAt(ctx context.Context, at time.Time, scope scanner.Scope) (*models.Scored, []riskmap.Asset, *scanner.Plan, *features.Estate, error) {
+	scored, assets, cands, est, err := l.candidatesAt(ctx, at, scope)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	plan, err := scanner.NewPlan(at, cands, l.Config.Planner, l.profiles)
-	return scored, assets, plan, err
+	return scored, assets, plan, est, err
 }
 
-// candidatesAt scores every asset as of at and returns the planner's candidates.
-func (l *Loop) candidatesAt(ctx context.Context, at time.Time, scope scanner.Scope) (*models.Scored, []riskmap.Asset, []scanner.Candidate, error) {
+// candidatesAt scores every asset as of at and returns the planner's candidates, and the
+// estate it read.
+func (l *Loop) candidatesAt(ctx context.Context, at time.Time, scope scanner.Scope) (*models.Scored, []riskmap.Asset, []scanner.Candidate, *features.Estate, error) {
 	if err := training.EnsureModels(l.W); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	// The estate as of at, read once and shared by scoring, predicted ports and candidates.
 	est, err := features.LoadEstate(ctx, l.W.Store(), features.BuildOptions{AsOf: at})
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
+	inv := est.Inventory()
+	l.in.SeedAssets(inv.Rows, inv.Others) // the ingester joins addresses without reading assets again
 	scored, err := models.Score(ctx, l.W.Store(), models.ScoreOptions{Estate: est, Risk: l.Config.Models.Risk, Anomaly: l.Config.Models.Anomaly, Priority: l.Config.Planner.Objective().Priority})
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	if err := models.WriteScores(l.W, scored); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	assets, err := est.Assets(ctx)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	predicted, err := est.PredictedPorts(ctx)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	last, err := l.in.LastScans(ctx)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	cands := Candidates(assets, scored.Scores, predicted, last, scope)
 	serious, err := l.in.SeriousFindings(ctx)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	if err := exploreInputs(ctx, l.W.Store(), est, serious, cands, assets); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
-	return scored, assets, cands, nil
+	return scored, assets, cands, est, nil
 }
 
 // Plan scores the estate now and returns the plan a cycle would run, without scanning.
@@ -75,7 +79,7 @@ func (l *Loop) Plan(ctx context.Context) (*scanner.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, _, plan, err := l.planAt(ctx, l.now(), scope)
+	_, _, plan, _, err := l.planAt(ctx, l.now(), scope)
 	return plan, err
 }
 
@@ -158,7 +162,7 @@ func (l *Loop) Targets(ctx context.Context, top int, tier *riskmap.Tier) ([]risk
 	if err != nil {
 		return nil, err
 	}
-	scored, assets, plan, err := l.planAt(ctx, l.now(), scope)
+	scored, assets, plan, _, err := l.planAt(ctx, l.now(), scope)
 	if err != nil {
 		return nil, err
 	}

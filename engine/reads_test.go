@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -38,6 +39,20 @@ func (r *reads) passes() map[string]int {
 			out[table] = max(out[table], n)
 		}
 	}
+	return out
+}
+
+// over lists the files of table read more than limit times, with their counts.
+func (r *reads) over(table string, limit int) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for path, n := range r.files[table] {
+		if n > limit {
+			out = append(out, fmt.Sprintf("%s:%d", filepath.Base(path), n))
+		}
+	}
+	sort.Strings(out)
 	return out
 }
 

@@ -21,7 +21,8 @@ type aggregator struct {
 	threat    *threat // nil: observations are not matched against intel
 	workers   []*worker
 	stats     Stats
-	zero      struct { // the state of an asset that a table never mentions; never written
+	seen      map[string]bool // scan-side files already read, by path
+	zero      struct {        // the state of an asset that a table never mentions; never written
 		obs  obsAgg
 		host hostAgg
 		find findAgg
@@ -87,6 +88,9 @@ func (w *worker) scan(sc *strCol, i int, rowTime int64, rowOK bool) (int32, int6
 	return n, rowTime, rowOK
 }
 
+// extraScans is the first number of a scan missing from the scans table.
+const extraScans = 1 << 30
+
 func (w *worker) scanNumber(id string) int32 {
 	if n, ok := w.a.scans.ids[id]; ok {
 		return n
@@ -94,7 +98,8 @@ func (w *worker) scanNumber(id string) int32 {
 	if n, ok := w.extra[id]; ok {
 		return n
 	}
-	n := int32(len(w.a.scans.started)) + int32(w.id)<<24 + int32(len(w.extra))
+	// Past every number the scans table can give, even after Estate.Advance adds scans.
+	n := extraScans + int32(w.id)<<24 + int32(len(w.extra))
 	w.extra[strings.Clone(id)] = n
 	return n
 }
@@ -186,12 +191,23 @@ func (w *worker) forget() {
 	}
 }
 
-// read streams one table into the workers' state.
+// read streams one table into the workers' state: the files of it that keep keeps and that
+// no earlier read took (Estate.Advance reads only what was written since).
 func (a *aggregator) read(ctx context.Context, table string, cols []string, batch func(w *worker, ctx context.Context, f datasets.File, rec arrow.RecordBatch) error, keep func(datasets.File) bool) error {
 	for _, w := range a.workers {
 		w.forget()
 	}
-	n, err := tableRead{table: table, columns: cols, batchRows: a.batchRows, workers: len(a.workers), keep: keep}.
+	if a.seen == nil {
+		a.seen = map[string]bool{}
+	}
+	once := func(f datasets.File) bool { // called for one file at a time, before the reads
+		if a.seen[f.Path] || (keep != nil && !keep(f)) {
+			return false
+		}
+		a.seen[f.Path] = true
+		return true
+	}
+	n, err := tableRead{table: table, columns: cols, batchRows: a.batchRows, workers: len(a.workers), keep: once}.
 		run(ctx, a.store, func(w int, f datasets.File, rec arrow.RecordBatch) error {
 			return batch(a.workers[w], ctx, f, rec)
 		})

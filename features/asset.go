@@ -1,6 +1,7 @@
 package features
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -41,6 +42,7 @@ func (r rule) covers(proto uint8, port int) bool {
 // depend on the inventory row alone, and the keys that join it to its neighbours.
 type assetInfo struct {
 	static               [fScansSeen]float32
+	launched             int64 // the asset's launch in microseconds, noLaunch when unknown (ageDays)
 	image, group, subnet int32 // interned; -1 when empty
 	sgs                  span  // security group numbers, in snapshot.sgs
 	rules                span  // in snapshot.rules
@@ -68,6 +70,25 @@ func clampPort(p int) uint16 {
 		return 65535
 	}
 	return uint16(p)
+}
+
+// noLaunch is assetInfo.launched of an asset whose launch is unknown.
+const noLaunch = math.MinInt64
+
+// launchedAt is assetInfo.launched as a time.
+func (info *assetInfo) launchedAt() time.Time {
+	if info.launched == noLaunch {
+		return time.Time{}
+	}
+	return time.UnixMicro(info.launched).UTC()
+}
+
+// ageDays is the fAgeDays feature: days from launch to asOf, 0 when unknown or later.
+func ageDays(launched, asOf time.Time) float32 {
+	if !launched.IsZero() && launched.Before(asOf) {
+		return float32(asOf.Sub(launched).Hours() / 24)
+	}
+	return 0
 }
 
 // staticFeatures fills the exposure and asset features of a (positions below fScansSeen).
@@ -169,9 +190,7 @@ func staticFeatures(a *riskmap.Asset, asOf time.Time, out *[fScansSeen]float32, 
 		crit = a.TagValue("business-criticality")
 	}
 	out[fCriticality] = float32(criticality(crit))
-	if !a.LaunchedAt.IsZero() && a.LaunchedAt.Before(asOf) {
-		out[fAgeDays] = float32(asOf.Sub(a.LaunchedAt).Hours() / 24)
-	}
+	out[fAgeDays] = ageDays(a.LaunchedAt, asOf)
 	switch osFamily(a.OSFamily) {
 	case osLinux:
 		out[fOSLinux] = 1

@@ -194,6 +194,10 @@ func (r *assetRows) row(i int, asOf time.Time, fr *fileRows) {
 	}
 	info.sgs.end = len(fr.sgs)
 	staticFeatures(a, asOf, &info.static, &r.inetRules)
+	info.launched = noLaunch
+	if !a.LaunchedAt.IsZero() {
+		info.launched = a.LaunchedAt.UnixMicro()
+	}
 	info.rules.off = len(fr.rules)
 	for _, x := range a.Exposed {
 		fr.rules = append(fr.rules, rule{lo: clampPort(x.FromPort), hi: clampPort(x.ToPort), proto: protoCode(x.Proto), internet: x.Internet()})

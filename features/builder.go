@@ -37,8 +37,8 @@ func (o BuildOptions) Validate() error {
 	if o.BatchRows < 0 {
 		return fmt.Errorf("features: BuildOptions.BatchRows is %d, want 0 (default) or more", o.BatchRows)
 	}
-	if o.Workers < 0 {
-		return fmt.Errorf("features: BuildOptions.Workers is %d, want 0 (default) or more", o.Workers)
+	if o.Workers < 0 || o.Workers > 64 {
+		return fmt.Errorf("features: BuildOptions.Workers is %d, want 0 (default) to 64", o.Workers)
 	}
 	return nil
 }
@@ -90,7 +90,7 @@ type Count struct {
 // it, findings of such scans, later inventory snapshots, KEV entries added later, and EPSS
 // scores dated later are all left out.
 func Build(ctx context.Context, s *datasets.Store, opts BuildOptions, emit func(arrow.RecordBatch) error) (Stats, error) {
-	e, stats, err := loadEstate(ctx, s, opts)
+	e, stats, err := loadEstate(ctx, s, opts, false)
 	if err != nil {
 		return stats, err
 	}
@@ -98,14 +98,15 @@ func Build(ctx context.Context, s *datasets.Store, opts BuildOptions, emit func(
 }
 
 // prepare loads what the streaming pass joins against: the scans, the snapshot and, when
-// withIntel, the KEV entries and EPSS scores in effect.
-func prepare(ctx context.Context, s *datasets.Store, opts BuildOptions, withIntel bool) (*aggregator, error) {
+// withIntel, the KEV entries and EPSS scores in effect. keepAssets keeps the snapshot's
+// assets as domain values (Estate.Assets).
+func prepare(ctx context.Context, s *datasets.Store, opts BuildOptions, withIntel, keepAssets bool) (*aggregator, error) {
 	limit := opts.AsOf.UnixMicro()
 	scans, err := loadScans(ctx, s, opts.batchRows())
 	if err != nil {
 		return nil, err
 	}
-	snap, err := loadSnapshot(ctx, s, opts.AsOf, opts.workers(), opts.batchRows())
+	snap, err := loadSnapshot(ctx, s, opts.AsOf, opts.workers(), opts.batchRows(), keepAssets)
 	if err != nil {
 		return nil, err
 	}

@@ -30,7 +30,7 @@ func Labels(ctx context.Context, s *datasets.Store, from, to time.Time) (map[str
 	if err != nil {
 		return nil, err
 	}
-	snap, err := loadSnapshot(ctx, s, to, opts.workers(), opts.batchRows())
+	snap, err := loadSnapshot(ctx, s, to, opts.workers(), opts.batchRows(), false)
 	if err != nil {
 		return nil, err
 	}

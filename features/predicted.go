@@ -31,7 +31,7 @@ func PredictedPorts(ctx context.Context, s *datasets.Store, asOf time.Time) (map
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	agg, err := prepare(ctx, s, opts, false)
+	agg, err := prepare(ctx, s, opts, false, false)
 	if err != nil {
 		return nil, err
 	}

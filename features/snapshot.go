@@ -3,11 +3,13 @@ package features
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/datasets"
 )
 
@@ -29,6 +31,10 @@ type snapshot struct {
 	keys    [4]int // interned images, groups, subnets, security groups
 	chosen  map[snapKey]int64
 	files   []datasets.File // asset files that hold rows of the chosen snapshots
+	// assets are the chosen rows of each file as domain values, when loadSnapshot was asked
+	// to keep them (file path -> rows in file order).
+	assets map[string][]riskmap.Asset
+	others []time.Time // times of the snapshots of the table that were not chosen, ascending
 
 	ipOnce sync.Once
 	ips    map[string]int32 // address -> asset, -1 when two assets share it
@@ -63,17 +69,52 @@ const (
 	keySG
 )
 
-// loadSnapshot reads the inventory as of asOf. It reads the assets table twice: the
-// snapshot times alone, to choose each account's latest snapshot, then the whole rows of
-// the files that hold them.
-func loadSnapshot(ctx context.Context, s *datasets.Store, asOf time.Time, workers, batchRows int) (*snapshot, error) {
+// loadSnapshot reads the inventory as of asOf, each assets file at most once. Each account's
+// latest snapshot is chosen from the files' footers (the snapshots the writer lists there, or
+// statistics that prove a single one); only a file whose footer cannot tell has its snapshot
+// times read first. Then the rows of the files that hold the
+// chosen snapshots are decoded. keepAssets also keeps those rows as riskmap.Asset values
+// (Estate.Assets), decoded in the same pass.
+func loadSnapshot(ctx context.Context, s *datasets.Store, asOf time.Time, workers, batchRows int, keepAssets bool) (*snapshot, error) {
 	limit := asOf.UnixMicro()
 	type pair struct {
 		k snapKey
 		t int64
 	}
 	perWorker := make([]map[string]map[pair]bool, max(workers, 1))
-	_, err := tableRead{table: datasets.TableAssets, columns: []string{"snapshot_time", "provider", "account"}, batchRows: batchRows, workers: workers}.
+	files, err := s.Files(datasets.TableAssets)
+	if err != nil {
+		return nil, err
+	}
+	proven := map[string]bool{}
+	footers := map[string]map[pair]bool{}
+	var mu sync.Mutex
+	all := map[pair]bool{} // every snapshot of the table, later ones too
+	for _, f := range files {
+		snaps, ok, err := snapshotsOf(f)
+		if err != nil {
+			return nil, fmt.Errorf("assets: %w", err)
+		}
+		if !ok {
+			continue
+		}
+		proven[f.Path] = true
+		for k, ts := range snaps {
+			for _, t := range ts {
+				all[pair{k, t}] = true
+				if t > limit {
+					continue
+				}
+				if footers[f.Path] == nil {
+					footers[f.Path] = map[pair]bool{}
+				}
+				footers[f.Path][pair{k, t}] = true
+			}
+		}
+	}
+	perWorker = append(perWorker, footers)
+	_, err = tableRead{table: datasets.TableAssets, columns: []string{"snapshot_time", "provider", "account"}, batchRows: batchRows, workers: workers,
+		keep: func(f datasets.File) bool { return !proven[f.Path] }}.
 		run(ctx, s, func(w int, f datasets.File, rec arrow.RecordBatch) error {
 			cols, err := columns(rec, "snapshot_time", "provider", "account")
 			if err != nil {
@@ -101,10 +142,18 @@ func loadSnapshot(ctx context.Context, s *datasets.Store, asOf time.Time, worker
 			}
 			for i := 0; i < int(rec.NumRows()); i++ {
 				t, ok := tc.at(i)
-				if !ok || t > limit {
+				if !ok {
 					continue
 				}
 				p := pair{snapKey{prov.value(i), acct.value(i)}, t}
+				if t > limit {
+					mu.Lock()
+					if !all[p] {
+						all[pair{snapKey{strings.Clone(p.k.provider), strings.Clone(p.k.account)}, t}] = true
+					}
+					mu.Unlock()
+					continue
+				}
 				if !set[p] {
 					// the strings alias the batch: the set keeps copies
 					p.k = snapKey{strings.Clone(p.k.provider), strings.Clone(p.k.account)}
@@ -121,6 +170,7 @@ func loadSnapshot(ctx context.Context, s *datasets.Store, asOf time.Time, worker
 	for _, m := range perWorker {
 		for path, set := range m {
 			for p := range set {
+				all[p] = true
 				if t, ok := snap.chosen[p.k]; !ok || p.t > t {
 					snap.chosen[p.k] = p.t
 				}
@@ -136,16 +186,22 @@ func loadSnapshot(ctx context.Context, s *datasets.Store, asOf time.Time, worker
 		}
 		return false
 	}
-	all, err := s.Files(datasets.TableAssets)
-	if err != nil {
-		return nil, err
-	}
-	for _, f := range all {
+	for _, f := range files {
 		if keep(f) {
 			snap.files = append(snap.files, f)
 		}
 	}
-	rows, tables, err := snap.decode(ctx, s, asOf, workers, batchRows, keep)
+	others := map[int64]bool{}
+	for p := range all {
+		if snap.chosen[p.k] != p.t {
+			others[p.t] = true
+		}
+	}
+	for t := range others {
+		snap.others = append(snap.others, time.UnixMicro(t).UTC())
+	}
+	sort.Slice(snap.others, func(i, j int) bool { return snap.others[i].Before(snap.others[j]) })
+	rows, tables, err := snap.decode(ctx, s, asOf, workers, batchRows, keep, keepAssets)
 	if err != nil {
 		return nil, err
 	}
@@ -178,16 +234,28 @@ func (k *keyTable) id(kind int, name string) int32 {
 }
 
 // decode reads the chosen rows of the kept files, each file's rows in order.
-func (snap *snapshot) decode(ctx context.Context, s *datasets.Store, asOf time.Time, workers, batchRows int, keep func(datasets.File) bool) (map[string]*fileRows, []keyTable, error) {
+func (snap *snapshot) decode(ctx context.Context, s *datasets.Store, asOf time.Time, workers, batchRows int, keep func(datasets.File) bool, keepAssets bool) (map[string]*fileRows, []keyTable, error) {
 	var mu sync.Mutex
 	out := map[string]*fileRows{}
 	scratch := make([]assetRows, max(workers, 1))
 	tables := make([]keyTable, max(workers, 1))
-	_, err := tableRead{table: datasets.TableAssets, columns: assetColumns, batchRows: batchRows, workers: workers, keep: keep}.
+	cols := assetColumns
+	if keepAssets {
+		cols = allAssetColumns()
+		snap.assets = map[string][]riskmap.Asset{}
+	}
+	_, err := tableRead{table: datasets.TableAssets, columns: cols, batchRows: batchRows, workers: workers, keep: keep}.
 		run(ctx, s, func(w int, f datasets.File, rec arrow.RecordBatch) error {
 			r := &scratch[w]
 			if err := r.bind(rec, &tables[w]); err != nil {
 				return fmt.Errorf("%s: %w", f.Path, err)
+			}
+			var decoded []riskmap.Asset
+			if keepAssets {
+				var err error
+				if decoded, err = datasets.DecodeAssets(rec); err != nil {
+					return fmt.Errorf("%s: %w", f.Path, err)
+				}
 			}
 			mu.Lock()
 			fr := out[f.Path]
@@ -197,12 +265,21 @@ func (snap *snapshot) decode(ctx context.Context, s *datasets.Store, asOf time.T
 			}
 			mu.Unlock()
 			// only worker w appends to fr: a file is read by one worker
+			var kept []riskmap.Asset
 			for i := 0; i < int(rec.NumRows()); i++ {
 				t, ok := r.snap.at(i)
 				if !ok || snap.chosen[snapKey{r.provider.value(i), r.account.value(i)}] != t {
 					continue
 				}
 				r.row(i, asOf, fr)
+				if keepAssets {
+					kept = append(kept, decoded[i])
+				}
+			}
+			if keepAssets {
+				mu.Lock()
+				snap.assets[f.Path] = append(snap.assets[f.Path], kept...)
+				mu.Unlock()
 			}
 			return nil
 		})
@@ -308,60 +385,4 @@ func (snap *snapshot) asset(id, ip string) int32 {
 		return v
 	}
 	return -1
-}
-
-// loadIPs builds the address index, once, the first time a row without an asset_id needs
-// it: most workspaces join at ingest, and then the index is never paid for.
-func (snap *snapshot) loadIPs(ctx context.Context, s *datasets.Store, batchRows int) error {
-	snap.ipOnce.Do(func() {
-		ips := map[string]int32{}
-		files := map[string]bool{}
-		for _, f := range snap.files {
-			files[f.Path] = true
-		}
-		cols := []string{"snapshot_time", "asset_id", "provider", "account", "private_ips", "public_ips"}
-		_, snap.ipErr = tableRead{table: datasets.TableAssets, columns: cols, batchRows: batchRows, workers: 1,
-			keep: func(f datasets.File) bool { return files[f.Path] }}.
-			run(ctx, s, func(_ int, f datasets.File, rec arrow.RecordBatch) error {
-				c, err := columns(rec, cols...)
-				if err != nil {
-					return fmt.Errorf("%s: %w", f.Path, err)
-				}
-				tc, err1 := newTimeCol(c[0])
-				id, err2 := newStrCol(c[1])
-				prov, err3 := newStrCol(c[2])
-				acct, err4 := newStrCol(c[3])
-				priv, err5 := newStrListCol(c[4])
-				pub, err6 := newStrListCol(c[5])
-				for _, err := range []error{err1, err2, err3, err4, err5, err6} {
-					if err != nil {
-						return fmt.Errorf("%s: %w", f.Path, err)
-					}
-				}
-				for i := 0; i < int(rec.NumRows()); i++ {
-					t, ok := tc.at(i)
-					if !ok || snap.chosen[snapKey{prov.value(i), acct.value(i)}] != t {
-						continue
-					}
-					a, ok := snap.index.lookup(id.value(i))
-					if !ok {
-						continue
-					}
-					for _, l := range []*strListCol{&priv, &pub} {
-						s, e := l.span(i)
-						for j := s; j < e; j++ {
-							ip := l.v.value(j)
-							if old, ok := ips[ip]; ok && old != a {
-								ips[ip] = -1 // shared: joining by it would guess
-								continue
-							}
-							ips[strings.Clone(ip)] = a
-						}
-					}
-				}
-				return nil
-			})
-		snap.ips = ips
-	})
-	return snap.ipErr
 }

@@ -16,8 +16,9 @@ import (
 // scanIndex numbers the scans of the scans table and keeps their start times.
 type scanIndex struct {
 	ids      map[string]int32
-	started  []int64 // microseconds; 0 when the table has no start time
-	finished []int64 // microseconds; 0 for a truncated run
+	started  []int64         // microseconds; 0 when the table has no start time
+	finished []int64         // microseconds; 0 for a truncated run
+	seen     map[string]bool // files read, by path
 }
 
 // done is when scan n's findings can be known: its end, or for a truncated run (no end
@@ -34,7 +35,22 @@ func (si *scanIndex) done(n int32) int64 {
 
 func loadScans(ctx context.Context, s *datasets.Store, batchRows int) (*scanIndex, error) {
 	si := &scanIndex{ids: map[string]int32{}}
-	_, err := tableRead{table: datasets.TableScans, columns: []string{"scan_id", "started", "finished"}, batchRows: batchRows, workers: 1}.
+	return si, si.load(ctx, s, batchRows)
+}
+
+// load adds the scans of the files of the scans table that it has not read yet.
+func (si *scanIndex) load(ctx context.Context, s *datasets.Store, batchRows int) error {
+	if si.seen == nil {
+		si.seen = map[string]bool{}
+	}
+	keep := func(f datasets.File) bool { // called for one file at a time, before the reads
+		if si.seen[f.Path] {
+			return false
+		}
+		si.seen[f.Path] = true
+		return true
+	}
+	_, err := tableRead{table: datasets.TableScans, columns: []string{"scan_id", "started", "finished"}, batchRows: batchRows, workers: 1, keep: keep}.
 		run(ctx, s, func(_ int, f datasets.File, rec arrow.RecordBatch) error {
 			cols, err := columns(rec, "scan_id", "started", "finished")
 			if err != nil {
@@ -66,9 +82,9 @@ func loadScans(ctx context.Context, s *datasets.Store, batchRows int) (*scanInde
 			return nil
 		})
 	if err != nil {
-		return nil, fmt.Errorf("scans: %w", err)
+		return fmt.Errorf("scans: %w", err)
 	}
-	return si, nil
+	return nil
 }
 
 // threat is the intelligence in effect at the build time: the KEV entries added by then

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -13,10 +14,62 @@ import (
 
 // history is what the Ingester knows of earlier scans for choosing baselines: every scan, and
 // which scans saw which host (by asset id when known, else by IP).
+//
+// snaps caches whole scans for use as baselines: those read from the tables, and those the
+// Ingester recorded itself (kept as recorded, so a cycle never reads back the scan it wrote
+// an hour ago). A recorded scan is dropped from the cache (ForgetSuperseded) once, for every
+// host it saw, a later scan was recorded that would be chosen over it; a baseline not in the
+// cache is read from the tables, so the cache changes what is read, never what is chosen.
 type history struct {
 	scans  map[string]riskmap.Scan
 	byHost map[string][]string // host key -> scan ids
 	snaps  map[string]*baseline.Snapshot
+
+	cached map[string][]string // host key -> scans recorded by the Ingester, in snaps
+}
+
+// ForgetSuperseded drops from memory the recorded scans that no later scan can need: for every
+// host they saw, a later recorded scan supersedes them (it would be chosen as the baseline and
+// probed every port they did) and they are not among the host's recentScans newest scans
+// (security-group validation looks at those). Call it when no scan is in flight (a cycle calls
+// it at its end): until then a scan that started earlier but is recorded later may still need
+// one of them. A baseline not in memory is read from the tables.
+func (in *Ingester) ForgetSuperseded() {
+	h := in.hist
+	if h == nil {
+		return
+	}
+	needed := map[string]bool{}
+	recorded := map[string]bool{}
+	for k, ids := range h.cached {
+		var keep []string
+		for _, id := range ids {
+			recorded[id] = true
+			s := h.snaps[id]
+			if s == nil {
+				continue
+			}
+			newer, superseded := 0, false
+			for _, other := range ids {
+				o := h.snaps[other]
+				if other == id || o == nil || !newerScan(o.Scan, s.Scan) {
+					continue
+				}
+				newer++
+				superseded = superseded || supersedes(o.Scan, o.Coverage, s)
+			}
+			if !superseded || newer < recentScans {
+				keep = append(keep, id)
+				needed[id] = true
+			}
+		}
+		h.cached[k] = keep
+	}
+	for id := range recorded {
+		if !needed[id] {
+			delete(h.snaps, id)
+		}
+	}
 }
 
 func hostKey(assetID, ip string) string {
@@ -30,7 +83,8 @@ func (in *Ingester) history(ctx context.Context) (*history, error) {
 	if in.hist != nil {
 		return in.hist, nil
 	}
-	h := &history{scans: map[string]riskmap.Scan{}, byHost: map[string][]string{}, snaps: map[string]*baseline.Snapshot{}}
+	h := &history{scans: map[string]riskmap.Scan{}, byHost: map[string][]string{}, snaps: map[string]*baseline.Snapshot{},
+		cached: map[string][]string{}}
 	s := in.W.Store()
 	scans, err := datasets.ReadAll(ctx, s, datasets.TableScans, nil, datasets.DecodeScans)
 	if err != nil {
@@ -209,13 +263,50 @@ func (in *Ingester) hostDiff(ctx context.Context, h *history, base riskmap.Scan,
 	return out, nil
 }
 
-// remember adds a committed scan to the history.
-func (h *history) remember(sc riskmap.Scan, hosts []riskmap.Host) {
+// remember adds a committed scan to the history, and its hosts and ports to the baselines
+// kept in memory (ForgetSuperseded drops those no later scan can need).
+func (in *Ingester) remember(h *history, sc riskmap.Scan, hosts []riskmap.Host, obs []riskmap.Observation) {
 	h.scans[sc.ID] = sc
+	keys := map[string]bool{}
 	for _, x := range hosts {
 		k := hostKey(x.AssetID, x.IP)
 		h.byHost[k] = append(h.byHost[k], sc.ID)
+		keys[k] = true
 	}
+	// copies: the caller keeps the slices it recorded
+	snap, err := baseline.NewSnapshot(sc, slices.Clone(hosts), slices.Clone(obs))
+	if err != nil {
+		return // a scan whose coverage does not parse is never a baseline
+	}
+	h.snaps[sc.ID] = &snap
+	for k := range keys {
+		h.cached[k] = append(h.cached[k], sc.ID)
+	}
+}
+
+// supersedes reports whether, for a later scan of a host both saw, sc would be chosen over old
+// as its baseline (AutoBaseline), its -sV baseline, and for every port old probed (the latest
+// earlier scan that probed a port outside the baseline's list): sc is complete, newer, probed
+// every port old did, and ran version detection if old did.
+func supersedes(sc riskmap.Scan, cov baseline.Coverage, old *baseline.Snapshot) bool {
+	if old == nil || !sc.Complete || !newerScan(sc, old.Scan) || (versionScan(old.Scan.Args) && !versionScan(sc.Args)) {
+		return false
+	}
+	if cov == nil || old.Coverage == nil {
+		return cov == nil && old.Coverage == nil && sc.Profile == old.Scan.Profile
+	}
+	return cov.Contains(old.Coverage)
+}
+
+// newerScan is AutoBaseline's order of recency: start, then end, then the larger id.
+func newerScan(a, b riskmap.Scan) bool {
+	if !a.Started.Equal(b.Started) {
+		return a.Started.After(b.Started)
+	}
+	if !a.Finished.Equal(b.Finished) {
+		return a.Finished.After(b.Finished)
+	}
+	return a.ID > b.ID
 }
 
 // versionScan reports whether nmap's arguments asked for version detection.

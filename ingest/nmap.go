@@ -64,17 +64,19 @@ func (in *Ingester) now() time.Time {
 	return time.Now()
 }
 
+// knownScans are the ids of the committed scans: those of the scan history, so the scans
+// table is read once for both.
 func (in *Ingester) knownScans(ctx context.Context) (map[string]bool, error) {
 	if in.scans != nil {
 		return in.scans, nil
 	}
-	scans, err := datasets.ReadAll(ctx, in.W.Store(), datasets.TableScans, nil, datasets.DecodeScans)
+	h, err := in.history(ctx)
 	if err != nil {
 		return nil, err
 	}
-	in.scans = make(map[string]bool, len(scans))
-	for _, s := range scans {
-		in.scans[s.ID] = true
+	in.scans = make(map[string]bool, len(h.scans))
+	for id := range h.scans {
+		in.scans[id] = true
 	}
 	return in.scans, nil
 }
@@ -146,18 +148,40 @@ func (in *Ingester) Record(ctx context.Context, s riskmap.Scan, hosts []riskmap.
 	if err != nil {
 		return nil, err
 	}
+	// lookup joins an address to its asset; an index seeded with part of the inventory that
+	// cannot answer as the whole table would is replaced by the whole table, read once.
+	lookup := func(ip string) (*riskmap.Asset, error) {
+		a, sure := idx.find(ip, s.Started)
+		if sure {
+			return a, nil
+		}
+		in.assets = nil
+		if idx, err = in.assetIndex(ctx); err != nil {
+			return nil, err
+		}
+		a, _ = idx.find(ip, s.Started)
+		return a, nil
+	}
 	assetOf := map[string]*riskmap.Asset{}
 	for i := range hosts {
 		h := &hosts[i]
 		h.ScanID = s.ID
-		if a := idx.lookup(h.IP, s.Started); a != nil {
+		a, err := lookup(h.IP)
+		if err != nil {
+			return nil, err
+		}
+		if a != nil {
 			h.AssetID, assetOf[h.IP] = a.ID, a
 		}
 	}
 	for i := range obs {
 		o := &obs[i]
 		o.ScanID = s.ID
-		if a := idx.lookup(o.IP, s.Started); a != nil {
+		a, err := lookup(o.IP)
+		if err != nil {
+			return nil, err
+		}
+		if a != nil {
 			o.AssetID, assetOf[o.IP] = a.ID, a
 		}
 	}
@@ -172,7 +196,7 @@ func (in *Ingester) Record(ctx context.Context, s riskmap.Scan, hosts []riskmap.
 	if err := in.writeScan(ctx, s, hosts, obs, found, changes); err != nil {
 		return nil, err
 	}
-	in.hist.remember(s, hosts)
+	in.remember(in.hist, s, hosts, obs)
 	if in.serious != nil {
 		for _, f := range found {
 			if f.Severity.Serious() {
@@ -266,6 +290,44 @@ func (in *Ingester) Recover(ctx context.Context) ([]NmapIngest, error) {
 type assetIndex struct {
 	times []time.Time // snapshot times, ascending
 	byIP  map[time.Time]map[string]*riskmap.Asset
+	// partial marks an index seeded with some snapshots only (SeedAssets); others are the
+	// times of the snapshots it lacks.
+	partial bool
+	others  []time.Time
+}
+
+// SeedAssets gives an Ingester that has not read the assets table yet its IP -> asset index
+// from inventory rows already read (features.Estate.Inventory: the rows of the chosen
+// snapshots, and the times of the others), so a cycle does not read the table again. A join
+// that the rows cannot answer as the whole table would (an address they lack, or a scan from
+// before a snapshot they lack) reads the table then. It does nothing once the index is loaded.
+func (in *Ingester) SeedAssets(rows []riskmap.Asset, others []time.Time) {
+	if in.assets != nil {
+		return
+	}
+	idx := &assetIndex{byIP: map[time.Time]map[string]*riskmap.Asset{}, partial: true, others: others}
+	idx.add(rows)
+	in.assets = idx
+}
+
+// find is lookupAt's asset, and whether the whole inventory would give the same answer:
+// always for a full index; for a partial one, when no snapshot it lacks could come first in
+// lookupAt's order (one at or between the found snapshot and t, or before the found one when
+// that is after t), or, for an address it lacks, when it lacks no snapshot.
+func (x *assetIndex) find(ip string, t time.Time) (*riskmap.Asset, bool) {
+	a, at := x.lookupAt(ip, t)
+	if !x.partial || len(x.others) == 0 {
+		return a, true
+	}
+	if a == nil {
+		return nil, false
+	}
+	for _, o := range x.others {
+		if at.After(t) && !o.After(at) || !at.After(t) && !o.Before(at) && !o.After(t) {
+			return nil, false
+		}
+	}
+	return a, true
 }
 
 func (in *Ingester) assetIndex(ctx context.Context) (*assetIndex, error) {
@@ -307,11 +369,11 @@ func (x *assetIndex) add(assets []riskmap.Asset) {
 	sort.Slice(x.times, func(i, j int) bool { return x.times[i].Before(x.times[j]) })
 }
 
-// lookup finds the asset that had ip in the latest snapshot at or before t, or else in the
-// earliest snapshot after it.
-func (x *assetIndex) lookup(ip string, t time.Time) *riskmap.Asset {
+// lookupAt finds the asset that had ip in the latest snapshot at or before t, or else in the
+// earliest snapshot after it, and the time of the snapshot it was found in.
+func (x *assetIndex) lookupAt(ip string, t time.Time) (*riskmap.Asset, time.Time) {
 	if len(x.times) == 0 {
-		return nil
+		return nil, time.Time{}
 	}
 	i := sort.Search(len(x.times), func(i int) bool { return x.times[i].After(t) })
 	order := make([]int, 0, len(x.times))
@@ -323,8 +385,8 @@ func (x *assetIndex) lookup(ip string, t time.Time) *riskmap.Asset {
 	}
 	for _, j := range order {
 		if a, ok := x.byIP[x.times[j]][ip]; ok {
-			return a
+			return a, x.times[j]
 		}
 	}
-	return nil
+	return nil, time.Time{}
 }
