@@ -89,6 +89,9 @@ func (l *Loop) setup() error {
 		return err
 	}
 	l.profiles = p
+	if l.Dispatcher != nil {
+		l.Dispatcher.Profiles = p.Config() // every job carries the tiers as configured here
+	}
 	if l.Runner == nil {
 		if l.Runner, err = scanner.NewRunner(l.Config.Runner, p); err != nil {
 			return err
