@@ -56,6 +56,8 @@ type CycleReport struct {
 	ScanErrors  []string
 	// Workers is what the segments' workers did, when the cycle dispatched to them.
 	Workers *workers.Report
+	// Ingested counts the rows the cycle's scans and confirmations wrote.
+	Ingested IngestRows
 }
 
 func (l *Loop) now() time.Time {
@@ -279,6 +281,7 @@ func (l *Loop) Cycle(ctx context.Context) (*CycleReport, error) {
 func (l *Loop) scan(ctx context.Context, plan *scanner.Plan, scope scanner.Scope, rep *CycleReport) error {
 	rec, err := l.record(ctx, plan, scope, rep.Metrics.ID, "")
 	rep.Workers = rec.Workers
+	rep.Ingested.add(rec.Rows)
 	if rec.Workers != nil {
 		rep.Metrics.Notes = workersNote(rec.Workers)
 		rep.Metrics.Segments, rep.Metrics.Unrouted = cycleSegments(rec.Workers), len(rec.Workers.Unrouted)

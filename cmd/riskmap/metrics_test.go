@@ -177,6 +177,10 @@ func TestCycleMetricsEndpoint(t *testing.T) {
 	want(`riskmap_worker_jobs_queued{segment="west"}`, pos, "> 0: west has no worker")
 	want(`riskmap_worker_jobs_queued{segment="east"}`, eq(0), "0")
 	want(`riskmap_worker_scan_seconds_count{segment="east"}`, eq(1), "1")
+	// east's jobs wrote a scans row each, and the hosts and ports they saw.
+	want(`riskmap_ingest_rows_total{table="scans"}`, pos, "> 0")
+	want(`riskmap_ingest_rows_total{table="hosts"}`, pos, "> 0")
+	want(`riskmap_ingest_rows_total{table="observations"}`, pos, "> 0")
 	if _, ok := got["riskmap_ingest_findings_total"]; !ok {
 		t.Error("riskmap_ingest_findings_total: missing from /metrics")
 	}
