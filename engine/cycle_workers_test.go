@@ -51,6 +51,9 @@ func TestCycleThroughWorkers(t *testing.T) {
 	cfg.Planner.Budget = 16 * 1000
 	cfg.Planner.MinRescan = nil
 	cfg.Schedule.RetrainEvery = 0
+	// The coordinator's light tier runs a script the workers' own (default) profiles do not:
+	// the jobs must carry the coordinator's tiers.
+	cfg.Profiles.Light.Scripts = []string{"http-title"}
 	wc := workers.DefaultConfig()
 	wc.Server.Port = 0
 	wc.Delivery.AckWait = 5 * time.Second
@@ -140,6 +143,22 @@ func TestCycleThroughWorkers(t *testing.T) {
 		if strings.Contains(e, "queued") || strings.Contains(e, "no workers segment") || strings.Contains(e, "no-local-nmap") {
 			t.Errorf("scan error: %s", e)
 		}
+	}
+	scans, err := datasets.ReadAll(ctx, s, datasets.TableScans, nil, datasets.DecodeScans)
+	if err != nil {
+		t.Fatal(err)
+	}
+	light := 0
+	for _, sc := range scans {
+		if sc.Profile == "light" {
+			light++
+			if !strings.Contains(sc.Args, "--script=http-title") {
+				t.Errorf("light scan %s ran %q: want the coordinator's light tier (--script=http-title)", sc.ID, sc.Args)
+			}
+		}
+	}
+	if light == 0 {
+		t.Errorf("no light scan recorded (%d light hosts planned): the profiles check saw nothing", rep.Metrics.HostsLight)
 	}
 	infos, err := s.Tables()
 	if err != nil {
