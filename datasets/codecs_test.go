@@ -28,7 +28,8 @@ func TestLoopTablesRoundTrip(t *testing.T) {
 	defer w.Close()
 
 	cycles := []datasets.Cycle{
-		{ID: "cycle-2", Started: t0.Add(2 * 3600e9), Finished: t0.Add(3 * 3600e9), Probes: 1 << 33, Budget: 9, HostsLight: 1, HostsStandard: 2, HostsDeep: 3, HostsExplore: 4, FindingsNew: 5, FindingsConfirmed: 6, ConfirmationsFailed: 7, CatchRate: 0.5, RateChanges: 8, Alerts: 9, ModelVersion: "risk@1", Notes: "n"},
+		{ID: "cycle-2", Started: t0.Add(2 * 3600e9), Finished: t0.Add(3 * 3600e9), Probes: 1 << 33, Budget: 9, HostsLight: 1, HostsStandard: 2, HostsDeep: 3, HostsExplore: 4, FindingsNew: 5, FindingsConfirmed: 6, ConfirmationsFailed: 7, CatchRate: 0.5, RateChanges: 8, Alerts: 9, ModelVersion: "risk@1", Notes: "n",
+			Segments: []datasets.CycleSegment{{Segment: "east", Jobs: 4, Done: 2, Refused: 1, Dead: 1}, {Segment: "west", Jobs: 3, Queued: 3}}, Unrouted: 2},
 		{ID: "cycle-1", Started: t0},
 	}
 	for _, c := range cycles {

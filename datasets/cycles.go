@@ -30,6 +30,26 @@ type Cycle struct {
 	Alerts              int       `json:"alerts"`
 	ModelVersion        string    `json:"model_version"`
 	Notes               string    `json:"notes"`
+	// Segments is what each network segment's workers did with the cycle's jobs, when the
+	// cycle dispatched its scans to workers (empty when it ran nmap itself); Unrouted counts
+	// the plan items no configured segment reaches.
+	Segments []CycleSegment `json:"segments,omitempty"`
+	Unrouted int            `json:"unrouted,omitempty"`
+}
+
+// CycleSegment is one segment's jobs in one cycle: how many it had, how many its workers
+// finished (Done, those ingested before a coordinator restart included), refused as outside
+// their scope or dead-lettered, and how many were still Queued when the cycle stopped
+// waiting, with the live workers it had then. Queued jobs of a segment with no live worker
+// wait in JetStream for one.
+type CycleSegment struct {
+	Segment string `json:"segment"`
+	Jobs    int    `json:"jobs"`
+	Done    int    `json:"done"`
+	Refused int    `json:"refused"`
+	Dead    int    `json:"dead"`
+	Queued  int    `json:"queued"`
+	Live    int    `json:"live_workers"`
 }
 
 // CyclesRecord builds a record of the cycles table. The caller releases it.
@@ -56,6 +76,8 @@ func CyclesRecord(mem memory.Allocator, cs []Cycle) arrow.RecordBatch {
 		r.i32(c.Alerts)
 		r.str(c.ModelVersion)
 		r.str(c.Notes)
+		r.segments(c.Segments)
+		r.i32(c.Unrouted)
 	}
 	return b.NewRecordBatch()
 }
@@ -77,9 +99,31 @@ func DecodeCycles(rec arrow.RecordBatch) ([]Cycle, error) {
 			ConfirmationsFailed: r.int("confirmations_failed", i), CatchRate: r.f64("catch_rate", i),
 			RateChanges: r.int("rate_changes", i), Alerts: r.int("alerts", i),
 			ModelVersion: r.str("model_version", i), Notes: r.str("notes", i),
+			Unrouted: r.int("unrouted", i),
 		}
+		// Files written before the column existed have none: no segments.
+		r.structs("segments", i, func(st *array.Struct, j int) {
+			out[i].Segments = append(out[i].Segments, CycleSegment{Segment: fieldStr(st, 0, j),
+				Jobs: fieldInt(st, 1, j), Done: fieldInt(st, 2, j), Refused: fieldInt(st, 3, j),
+				Dead: fieldInt(st, 4, j), Queued: fieldInt(st, 5, j), Live: fieldInt(st, 6, j)})
+		})
 	}
 	return out, nil
+}
+
+// segments appends a list<struct> of the cycles table's segments column.
+func (r *rowBuilder) segments(v []CycleSegment) {
+	lb := r.next().(*array.ListBuilder)
+	lb.Append(true)
+	sb := lb.ValueBuilder().(*array.StructBuilder)
+	name := sb.FieldBuilder(0).(*array.StringBuilder)
+	for _, s := range v {
+		sb.Append(true)
+		name.Append(s.Segment)
+		for f, n := range []int{s.Jobs, s.Done, s.Refused, s.Dead, s.Queued, s.Live} {
+			sb.FieldBuilder(f + 1).(*array.Int32Builder).Append(int32(n))
+		}
+	}
 }
 
 // SortCycles orders cycles oldest first.

@@ -46,6 +46,15 @@ var (
 		arrow.Field{Name: "id", Type: arrow.BinaryTypes.String},
 		arrow.Field{Name: "output", Type: arrow.BinaryTypes.String},
 	)
+	segmentType = arrow.StructOf(
+		arrow.Field{Name: "segment", Type: arrow.BinaryTypes.String},
+		arrow.Field{Name: "jobs", Type: arrow.PrimitiveTypes.Int32},
+		arrow.Field{Name: "done", Type: arrow.PrimitiveTypes.Int32},
+		arrow.Field{Name: "refused", Type: arrow.PrimitiveTypes.Int32},
+		arrow.Field{Name: "dead", Type: arrow.PrimitiveTypes.Int32},
+		arrow.Field{Name: "queued", Type: arrow.PrimitiveTypes.Int32},
+		arrow.Field{Name: "live_workers", Type: arrow.PrimitiveTypes.Int32},
+	)
 	countType = arrow.StructOf(
 		arrow.Field{Name: "state", Type: arrow.BinaryTypes.String},
 		arrow.Field{Name: "count", Type: arrow.PrimitiveTypes.Int32},
@@ -121,12 +130,14 @@ var (
 	EPSSSchema = schema("1",
 		str("cve"), f64("epss"), f64("percentile"), str("model_version"), ts("score_date"),
 	)
-	CyclesSchema = schema("1",
+	// Cycles schema 2 appended segments and unrouted (the workers' jobs per segment); files
+	// of schema 1 read as cycles without workers.
+	CyclesSchema = schema("2",
 		str("cycle_id"), ts("started"), ts("finished"), i64("probes"), i64("budget"),
 		i32("hosts_light"), i32("hosts_standard"), i32("hosts_deep"), i32("hosts_explore"),
 		i32("findings_new"), i32("findings_confirmed"), i32("confirmations_failed"),
 		f64("catch_rate"), i32("rate_changes"), i32("alerts"), str("model_version"),
-		str("notes"),
+		str("notes"), list("segments", segmentType), i32("unrouted"),
 	)
 	AlertsSchema = schema("1",
 		str("alert_id"), ts("time"), str("asset_id"), str("ip"), i32("port"), str("kind"),

@@ -69,6 +69,7 @@ func (l *Loop) confirm(ctx context.Context, found []riskmap.Finding, scope scann
 	if err != nil {
 		return nil, 0, err
 	}
+	rep.Ingested.add(rec.Rows)
 	again := map[string]riskmap.Finding{}
 	for _, f := range rec.Findings {
 		again[fmt.Sprintf("%s|%d|%s", f.IP, f.Port, f.RuleID)] = f

@@ -56,6 +56,8 @@ type CycleReport struct {
 	ScanErrors  []string
 	// Workers is what the segments' workers did, when the cycle dispatched to them.
 	Workers *workers.Report
+	// Ingested counts the rows the cycle's scans and confirmations wrote.
+	Ingested IngestRows
 }
 
 func (l *Loop) now() time.Time {
@@ -89,6 +91,9 @@ func (l *Loop) setup() error {
 		return err
 	}
 	l.profiles = p
+	if l.Dispatcher != nil {
+		l.Dispatcher.Profiles = p.Config() // every job carries the tiers as configured here
+	}
 	if l.Runner == nil {
 		if l.Runner, err = scanner.NewRunner(l.Config.Runner, p); err != nil {
 			return err
@@ -254,7 +259,7 @@ func (l *Loop) Cycle(ctx context.Context) (*CycleReport, error) {
 		res, err := l.retrain(ctx)
 		if err != nil {
 			log.Warn("retrain", "error", err)
-			rep.Metrics.Notes = "retrain failed: " + err.Error()
+			rep.Metrics.Notes = strings.TrimPrefix(rep.Metrics.Notes+"; retrain failed: "+err.Error(), "; ")
 		}
 		rep.Retrained = res
 	}
@@ -276,8 +281,10 @@ func (l *Loop) Cycle(ctx context.Context) (*CycleReport, error) {
 func (l *Loop) scan(ctx context.Context, plan *scanner.Plan, scope scanner.Scope, rep *CycleReport) error {
 	rec, err := l.record(ctx, plan, scope, rep.Metrics.ID, "")
 	rep.Workers = rec.Workers
+	rep.Ingested.add(rec.Rows)
 	if rec.Workers != nil {
 		rep.Metrics.Notes = workersNote(rec.Workers)
+		rep.Metrics.Segments, rep.Metrics.Unrouted = cycleSegments(rec.Workers), len(rec.Workers.Unrouted)
 	}
 	rep.ScanErrors = append(rep.ScanErrors, rec.Errors...)
 	rep.NewFindings = append(rep.NewFindings, rec.Findings...)

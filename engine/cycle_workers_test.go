@@ -51,6 +51,9 @@ func TestCycleThroughWorkers(t *testing.T) {
 	cfg.Planner.Budget = 16 * 1000
 	cfg.Planner.MinRescan = nil
 	cfg.Schedule.RetrainEvery = 0
+	// The coordinator's light tier runs a script the workers' own (default) profiles do not:
+	// the jobs must carry the coordinator's tiers.
+	cfg.Profiles.Light.Scripts = []string{"http-title"}
 	wc := workers.DefaultConfig()
 	wc.Server.Port = 0
 	wc.Delivery.AckWait = 5 * time.Second
@@ -122,10 +125,40 @@ func TestCycleThroughWorkers(t *testing.T) {
 	if !strings.Contains(rep.Metrics.Notes, "east") || !strings.Contains(rep.Metrics.Notes, "0 queued") {
 		t.Errorf("cycle note %q: want each segment's jobs", rep.Metrics.Notes)
 	}
+	// The cycles table keeps each segment's figures (the report reads them there).
+	cycles, err := datasets.ReadCycles(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cycles) != 1 || len(cycles[0].Segments) != len(rep.Workers.Segments) {
+		t.Fatalf("cycles table %+v: want one cycle with the %d segments' figures", cycles, len(rep.Workers.Segments))
+	}
+	for _, cs := range cycles[0].Segments {
+		sr := rep.Workers.Segments[cs.Segment]
+		if sr == nil || cs.Jobs != sr.Jobs || cs.Done != sr.Done+sr.Already || cs.Queued != sr.Queued || cs.Live != sr.LiveWorkers || cs.Jobs == 0 {
+			t.Errorf("cycles table segment %+v, dispatch said %+v", cs, sr)
+		}
+	}
 	for _, e := range rep.ScanErrors {
 		if strings.Contains(e, "queued") || strings.Contains(e, "no workers segment") || strings.Contains(e, "no-local-nmap") {
 			t.Errorf("scan error: %s", e)
 		}
+	}
+	scans, err := datasets.ReadAll(ctx, s, datasets.TableScans, nil, datasets.DecodeScans)
+	if err != nil {
+		t.Fatal(err)
+	}
+	light := 0
+	for _, sc := range scans {
+		if sc.Profile == "light" {
+			light++
+			if !strings.Contains(sc.Args, "--script=http-title") {
+				t.Errorf("light scan %s ran %q: want the coordinator's light tier (--script=http-title)", sc.ID, sc.Args)
+			}
+		}
+	}
+	if light == 0 {
+		t.Errorf("no light scan recorded (%d light hosts planned): the profiles check saw nothing", rep.Metrics.HostsLight)
 	}
 	infos, err := s.Tables()
 	if err != nil {

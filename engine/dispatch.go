@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/riskmap/riskmap/datasets"
 	"github.com/riskmap/riskmap/scanner"
 	"github.com/riskmap/riskmap/workers"
 )
@@ -88,4 +89,16 @@ func workersNote(r *workers.Report) string {
 		note += fmt.Sprintf("; %d items in no segment", len(r.Unrouted))
 	}
 	return note
+}
+
+// cycleSegments is what each segment's workers did, as the cycles table keeps it (the report
+// reads it from there), sorted by segment.
+func cycleSegments(r *workers.Report) []datasets.CycleSegment {
+	out := make([]datasets.CycleSegment, 0, len(r.Segments))
+	for name, s := range r.Segments {
+		out = append(out, datasets.CycleSegment{Segment: name, Jobs: s.Jobs, Done: s.Done + s.Already,
+			Refused: s.Refused, Dead: s.Dead, Queued: s.Queued, Live: s.LiveWorkers})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Segment < out[j].Segment })
+	return out
 }

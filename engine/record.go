@@ -21,6 +21,9 @@ type recorded struct {
 	Rates int
 	// Workers is what the segments' workers did, when the run went to them.
 	Workers *workers.Report
+
+	// Rows counts the rows written, by table.
+	Rows IngestRows
 }
 
 // record runs plan with nmap inside scope and ingests each batch as it finishes: raw XML kept
@@ -58,6 +61,8 @@ func (l *Loop) record(ctx context.Context, plan *scanner.Plan, scope scanner.Sco
 		if ing != nil {
 			rec.Scans++
 			rec.Hosts += res.HostsUp
+			rec.Rows.add(IngestRows{Scans: 1, Hosts: len(ing.Hosts), Observations: len(ing.Observations),
+				Findings: len(ing.Findings), Diffs: len(ing.Diffs)})
 			rec.Findings = append(rec.Findings, ing.Findings...)
 			rec.Diffs = append(rec.Diffs, ing.Diffs...)
 		}
@@ -76,4 +81,17 @@ func keepScopeRefusals(err error, errs *[]string) error {
 		return nil
 	}
 	return err
+}
+
+// IngestRows counts the rows a cycle's scans wrote, by table.
+type IngestRows struct {
+	Scans, Hosts, Observations, Findings, Diffs int
+}
+
+func (r *IngestRows) add(o IngestRows) {
+	r.Scans += o.Scans
+	r.Hosts += o.Hosts
+	r.Observations += o.Observations
+	r.Findings += o.Findings
+	r.Diffs += o.Diffs
 }

@@ -79,6 +79,10 @@ type reportData struct {
 	Alerts        int
 	Detect        []detectRow
 	DetectNote    string
+
+	// Workers and Unrouted are the scan workers' jobs per segment and cycle (workers.go).
+	Workers, Unrouted []workerRow
+	WorkersQueued     int
 }
 
 // WriteReport writes a single self-contained HTML file (inline SVG charts, no script, no
@@ -172,6 +176,7 @@ func WriteReport(ctx context.Context, s *datasets.Store, path string, now time.T
 	if d.Cycles, err = datasets.ReadCycles(ctx, s); err != nil {
 		return err
 	}
+	d.Workers, d.Unrouted, d.WorkersQueued = workerRows(d.Cycles)
 
 	// Coverage against probes: riskmap's curve over its cycles, and each sweep's point.
 	var comparison *Comparison
@@ -393,6 +398,7 @@ tr.critical td:first-child { color: #c0392b; font-weight: bold; } tr.high td:fir
 {{range .Cycles}}<tr><td>{{.ID}}</td><td class="n">{{.Probes}}</td><td class="n">{{.Budget}}</td><td class="n">{{.HostsLight}}</td><td class="n">{{.HostsStandard}}</td><td class="n">{{.HostsDeep}}</td><td class="n">{{.HostsExplore}}</td><td class="n">{{.FindingsNew}}</td><td class="n">{{.FindingsConfirmed}}</td><td class="n">{{.ConfirmationsFailed}}</td><td class="n">{{.Alerts}}</td><td class="n">{{.RateChanges}}</td><td>{{.ModelVersion}}</td></tr>
 {{end}}</table>{{else}}<p>No cycles yet.</p>{{end}}
 </section>
+` + workersSection + `
 
 <section>
 <h2>Changes over time</h2>

@@ -75,6 +75,12 @@ func TestWriteReport(t *testing.T) {
 	}))
 	for i, at := range []time.Time{t0, t1} {
 		c := datasets.Cycle{ID: "cycle-" + string(rune('1'+i)), Started: at, Finished: at.Add(2 * time.Minute), Probes: int64(1000 * (i + 1)), Budget: 5000}
+		if i == 1 {
+			// The second cycle dispatched to workers: east's worker did its jobs, west had
+			// none live, and one item was in no segment.
+			c.Segments = []datasets.CycleSegment{{Segment: "east", Jobs: 5, Done: 3, Refused: 1, Dead: 1, Live: 2}, {Segment: "west", Jobs: 4, Queued: 4}}
+			c.Unrouted = 2
+		}
 		if err := datasets.WriteCycle(w, c); err != nil {
 			t.Fatal(err)
 		}
@@ -101,6 +107,22 @@ func TestWriteReport(t *testing.T) {
 		if !bytes.Contains(b, []byte(want)) {
 			t.Errorf("report lacks %q", want)
 		}
+	}
+	// The workers' figures of the second cycle, per segment, and the queued jobs that wait
+	// for a worker.
+	for _, want := range []string{
+		"Scan workers by segment",
+		`<tr><td>cycle-2</td><td>east</td><td class="n">5</td><td class="n">3</td><td class="n">1</td><td class="n">1</td><td class="n">0</td><td class="n">2</td><td></td></tr>`,
+		`<tr><td>cycle-2</td><td>west</td><td class="n">4</td><td class="n">0</td><td class="n">0</td><td class="n">0</td><td class="n">4</td><td class="n">0</td><td><b style="color:#c0392b">queued: no live worker</b></td></tr>`,
+		"4 jobs were left queued",
+		`<tr><td>cycle-2</td><td class="n">2</td></tr>`,
+	} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if bytes.Contains(b, []byte("<td>cycle-1</td><td>east</td>")) {
+		t.Error("the report lists workers for a cycle that ran nmap itself")
 	}
 	if bytes.Contains(b, []byte(">reachable</td>")) {
 		t.Error("the light scan overturned the check's verdict: redis is listed as reachable")

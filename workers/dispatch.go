@@ -72,6 +72,11 @@ func (c DispatchConfig) Validate() error {
 // Dispatcher publishes plan items as jobs to the segments' workers and hands the XML they
 // store to a sink. One Dispatch at a time.
 type Dispatcher struct {
+	// Profiles are the tier profiles every job carries to the workers: the coordinator's
+	// (the loop sets its riskmap.yaml profiles before it dispatches). NewDispatcher sets
+	// scanner.DefaultProfileConfig().
+	Profiles scanner.ProfileConfig
+
 	cfg      DispatchConfig
 	js       jetstream.JetStream
 	nc       *nats.Conn
@@ -105,7 +110,7 @@ func NewDispatcher(ctx context.Context, nc *nats.Conn, cfg DispatchConfig) (*Dis
 	if err := Setup(ctx, js, cfg.Delivery, cfg.Segments); err != nil {
 		return nil, fmt.Errorf("dispatcher: %w", err)
 	}
-	d := &Dispatcher{cfg: cfg, js: js, nc: nc, segments: map[string]SegmentConfig{}, route: map[string]string{},
+	d := &Dispatcher{Profiles: scanner.DefaultProfileConfig(), cfg: cfg, js: js, nc: nc, segments: map[string]SegmentConfig{}, route: map[string]string{},
 		maxed: make(chan *nats.Msg, 1024), stores: map[string]jetstream.ObjectStore{}, streams: map[string]jetstream.Stream{}}
 	for _, s := range cfg.Segments {
 		d.segments[s.Name] = s
@@ -154,6 +159,8 @@ var idUnsafe = regexp.MustCompile(`[^A-Za-z0-9_-]`)
 func (d *Dispatcher) Jobs(cycle string, plan *scanner.Plan, scope scanner.Scope) (jobs []*Job, unrouted []scanner.PlanItem, refused []scanner.Refusal) {
 	cycleID := idUnsafe.ReplaceAllString(cycle, "_")
 	sc := scopeConfig(scope)
+	profiles := d.Profiles
+	profiles.ServicesPath = "" // a path on the coordinator; the worker reads its own table
 	items := append([]scanner.PlanItem(nil), plan.Items...)
 	sort.SliceStable(items, func(i, j int) bool { return items[i].Priority > items[j].Priority })
 	open := map[string]*Job{}
@@ -180,7 +187,7 @@ func (d *Dispatcher) Jobs(cycle string, plan *scanner.Plan, scope scanner.Scope)
 		if j == nil || hosts(j)+len(ips) > d.cfg.JobHosts {
 			s := d.segments[seg]
 			j = &Job{Version: Version, ID: fmt.Sprintf("%s.%s.%d", cycleID, seg, count[seg]), Cycle: cycle, Segment: seg,
-				Scope: sc, MaxRate: s.MaxRate / s.Pool, MaxDeliver: d.cfg.Delivery.MaxDeliver, Created: d.cfg.Now()}
+				Scope: sc, Profiles: profiles, MaxRate: s.MaxRate / s.Pool, MaxDeliver: d.cfg.Delivery.MaxDeliver, Created: d.cfg.Now()}
 			count[seg]++
 			open[seg] = j
 			jobs = append(jobs, j)

@@ -38,9 +38,14 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg, xml jetstream.Ob
 		w.refuse(ctx, msg, job, meta, started, why)
 		return
 	}
+	runner, err := w.runnerFor(job)
+	if err != nil {
+		w.refuse(ctx, msg, job, meta, started, "job profiles: "+err.Error())
+		return
+	}
 	w.cfg.Logf("job %s: delivery %d, %d hosts", job.ID, meta.NumDelivered, hosts(job))
 	stop := keepAlive(msg, progress)
-	objects, runErr := w.scan(ctx, job, xml)
+	objects, runErr := w.scan(ctx, job, runner, xml)
 	stop()
 	res := Result{Version: Version, JobID: job.ID, Cycle: job.Cycle, Segment: job.Segment, Worker: w.cfg.ID,
 		Outcome: OutcomeDone, Objects: objects, Delivery: meta.NumDelivered, JobSeq: meta.Sequence.Stream, Started: started, Finished: w.cfg.Now()}
@@ -100,7 +105,7 @@ func (w *Worker) check(job *Job) string {
 }
 
 // scan runs the job's items with nmap inside the local scope and stores each batch's XML.
-func (w *Worker) scan(ctx context.Context, job *Job, xml jetstream.ObjectStore) ([]Object, error) {
+func (w *Worker) scan(ctx context.Context, job *Job, runner *scanner.Runner, xml jetstream.ObjectStore) ([]Object, error) {
 	plan := &scanner.Plan{CreatedAt: job.Created, Items: make([]scanner.PlanItem, len(job.Items))}
 	copy(plan.Items, job.Items)
 	for i := range plan.Items {
@@ -111,7 +116,7 @@ func (w *Worker) scan(ctx context.Context, job *Job, xml jetstream.ObjectStore) 
 	}
 	plan.Budget = plan.Probes
 	var objects []Object
-	err := w.runner.Run(ctx, plan, w.cfg.Scope, func(r scanner.Result) error {
+	err := runner.Run(ctx, plan, w.cfg.Scope, func(r scanner.Result) error {
 		if len(r.XML) == 0 {
 			return nil
 		}

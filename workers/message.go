@@ -12,8 +12,9 @@ import (
 )
 
 // Version is the version of the message formats (Job, Result, DeadLetter, Heartbeat). A
-// reader refuses any other version, naming it, rather than guess at fields.
-const Version = 1
+// reader refuses any other version, naming it, rather than guess at fields. Version 2 added
+// Job.Profiles.
+const Version = 2
 
 // ErrBadMessage is wrapped by every decoding error.
 var ErrBadMessage = errors.New("workers: bad message")
@@ -31,6 +32,12 @@ type Job struct {
 	Scope scanner.ScopeConfig `json:"scope"`
 	// MaxRate is this job's share of the segment's packets-per-second cap (0: no cap).
 	MaxRate int `json:"max_rate,omitempty"`
+	// Profiles are the coordinator's tier profiles (riskmap.yaml profiles:, its services_path
+	// left out): the worker runs each item's tier as the coordinator configured it (version
+	// detection, scripts, OS detection; the ports are in the items), against its own
+	// nmap-services table. A worker refuses a job whose profiles do not validate (a refused
+	// script category, say) as it refuses one outside its scope.
+	Profiles scanner.ProfileConfig `json:"profiles"`
 	// MaxDeliver is the consumer's delivery limit, so the worker knows its last attempt.
 	MaxDeliver int       `json:"max_deliver"`
 	Created    time.Time `json:"created"`
@@ -135,6 +142,9 @@ func (j *Job) Validate() error {
 		return bad("max_rate", "%d: want >= 0", j.MaxRate)
 	case j.MaxDeliver < 1:
 		return bad("max_deliver", "%d: want >= 1", j.MaxDeliver)
+	}
+	if err := j.Profiles.Validate(); err != nil {
+		return bad("profiles", "%v", err)
 	}
 	for i, it := range j.Items {
 		if len(it.IPs) == 0 {

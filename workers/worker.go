@@ -60,6 +60,10 @@ type Worker struct {
 	js     jetstream.JetStream
 	runner *scanner.Runner
 	start  time.Time
+	// jobRunner runs the jobs whose profiles are jobProfiles (the last ones that differed
+	// from the worker's own): a coordinator sends the same profiles cycle after cycle.
+	jobRunner   *scanner.Runner
+	jobProfiles string
 
 	done, refused, failed, inFlight atomic.Int64
 }

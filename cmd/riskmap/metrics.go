@@ -19,6 +19,7 @@ import (
 type cycleMetrics struct {
 	cycles, failed, probes, findings, diffs, scanErrors, rateChanges prometheus.Counter
 	duration                                                         prometheus.Histogram
+	rows                                                             *prometheus.CounterVec
 	workers                                                          *workers.Metrics
 }
 
@@ -36,8 +37,10 @@ func newCycleMetrics(reg prometheus.Registerer, d *workers.Dispatcher) (*cycleMe
 		rateChanges: counter("riskmap_rate_changes_total", "Adaptive rate changes (throttles and releases)."),
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "riskmap_cycle_seconds",
 			Help: "Cycle duration.", Buckets: prometheus.ExponentialBuckets(1, 4, 9)}),
+		rows: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "riskmap_ingest_rows_total",
+			Help: "Rows the cycles' scans and confirmations wrote, by table."}, []string{"table"}),
 	}
-	for _, m := range []prometheus.Collector{c.cycles, c.failed, c.probes, c.findings, c.diffs, c.scanErrors, c.rateChanges, c.duration} {
+	for _, m := range []prometheus.Collector{c.cycles, c.failed, c.probes, c.findings, c.diffs, c.scanErrors, c.rateChanges, c.duration, c.rows} {
 		if err := reg.Register(m); err != nil {
 			return nil, err
 		}
@@ -68,6 +71,10 @@ func (c *cycleMetrics) observe(rep *engine.CycleReport, err error) {
 	c.diffs.Add(float64(len(rep.Diffs)))
 	c.scanErrors.Add(float64(len(rep.ScanErrors)))
 	c.rateChanges.Add(float64(mt.RateChanges))
+	in := rep.Ingested
+	for table, n := range map[string]int{"scans": in.Scans, "hosts": in.Hosts, "observations": in.Observations, "findings": in.Findings, "diffs": in.Diffs} {
+		c.rows.WithLabelValues(table).Add(float64(n))
+	}
 	if !mt.Finished.IsZero() {
 		c.duration.Observe(mt.Finished.Sub(mt.Started).Seconds())
 	}
