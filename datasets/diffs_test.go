@@ -72,7 +72,9 @@ func TestDiffsTimeToDetect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sort.Slice(got, func(i, j int) bool { return got[i].ScanTime.Before(got[j].ScanTime) || got[i].ScanTime.Equal(got[j].ScanTime) && got[i].Port > got[j].Port })
+	sort.Slice(got, func(i, j int) bool {
+		return got[i].ScanTime.Before(got[j].ScanTime) || got[i].ScanTime.Equal(got[j].ScanTime) && got[i].Port > got[j].Port
+	})
 	want := append([]riskmap.Diff{{AssetID: "i-old", IP: "127.0.0.5", Port: 23, Proto: "tcp", Change: riskmap.ChangeNewPort, After: "open telnet", ScanID: "s-old", ScanTime: t0}}, fresh...)
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("diffs read back:\n got %+v\nwant %+v", got, want)
