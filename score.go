@@ -103,6 +103,15 @@ type Diff struct {
 	ScanID         string
 	BaselineScanID string
 	ScanTime       time.Time
+	// FirstPossible is, for a new_port change, when a scan of the host could first have found
+	// the port open: the host's first scan after the last one that probed the port and did not
+	// find it open, or its first scan at all when none ever probed it (the port may have been
+	// open since). Zero for other changes and where it is not known. DetectCycles is how many
+	// scans of the host, from FirstPossible up to this one, missed it (0: found at the first
+	// chance), meaningful only when FirstPossible is set: time to detect, in cycles (a cycle
+	// scans a host once, plus any confirmation rescan).
+	FirstPossible time.Time
+	DetectCycles  int
 }
 
 // HostLevel reports whether d is a change of the host itself (new_host, host_gone,

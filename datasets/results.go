@@ -109,6 +109,12 @@ func DiffsRecord(mem memory.Allocator, ds []riskmap.Diff) arrow.RecordBatch {
 		r.str(d.ScanID)
 		r.str(d.BaselineScanID)
 		r.time(d.ScanTime)
+		r.time(d.FirstPossible)
+		if d.FirstPossible.IsZero() {
+			r.next().AppendNull()
+		} else {
+			r.i32(d.DetectCycles)
+		}
 	}
 	return b.NewRecordBatch()
 }
@@ -126,6 +132,7 @@ func DecodeDiffs(rec arrow.RecordBatch) ([]riskmap.Diff, error) {
 			Proto: r.str("proto", i), Change: r.str("change", i), Before: r.str("before", i),
 			After: r.str("after", i), ScanID: r.str("scan_id", i),
 			BaselineScanID: r.str("baseline_scan_id", i), ScanTime: r.time("scan_time", i),
+			FirstPossible: r.time("first_possible", i), DetectCycles: r.int("detect_cycles", i),
 		}
 	}
 	return out, nil

@@ -115,9 +115,12 @@ var (
 		str("asset_id"), ts("as_of"), str("model"), str("model_version"), f32("risk"),
 		f32("anomaly"), f32("priority"), str("tier"), list("reasons", arrow.BinaryTypes.String),
 	)
-	DiffsSchema = schema("1",
+	// DiffsSchema 2 adds first_possible and detect_cycles (time to detect of new_port diffs,
+	// null elsewhere); partitions written at 1 lack them and read as unknown.
+	DiffsSchema = schema("2",
 		str("asset_id"), str("ip"), i32("port"), str("proto"), str("change"), str("before"),
 		str("after"), str("scan_id"), str("baseline_scan_id"), ts("scan_time"),
+		ts("first_possible"), arrow.Field{Name: "detect_cycles", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
 	)
 	KEVSchema = schema("1",
 		str("cve"), str("vendor_project"), str("product"), str("name"), ts("date_added"),

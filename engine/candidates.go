@@ -35,7 +35,7 @@ func Candidates(assets []riskmap.Asset, scores []riskmap.Score, predicted map[st
 			c.Risk, c.Anomaly, c.Reasons = sc.Risk, sc.Anomaly, sc.Reasons
 		}
 		if l, ok := last[a.ID]; ok {
-			c.LastScanned, c.LastTier = l.At, l.Tier
+			c.LastScanned, c.LastTier, c.LastAtTier = l.At, l.Tier, l.AtTier
 		}
 		out = append(out, c)
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,7 +92,7 @@ func BenchmarkScanEfficiency(b *testing.B) {
 	var points []efficiencyPoint
 	for i := 0; i < b.N; i++ {
 		points = points[:0]
-		for _, share := range []float64{0.0025, 0.005, 0.01, 0.05, 0.10, 0.25} {
+		for _, share := range envShares("RISKMAP_BENCH_EFFICIENCY_SHARES", []float64{0.0025, 0.005, 0.01, 0.05, 0.10, 0.25}) {
 			budget := int(share * float64(allProbes))
 			p := runRiskmap(b, ctx, base, e, budget, serious)
 			p.Method = fmt.Sprintf("riskmap %.2f%% of -p- probes", 100*share)
@@ -105,6 +106,9 @@ func BenchmarkScanEfficiency(b *testing.B) {
 			{"nmap -sV --top-ports 1000", []string{"--top-ports", "1000"}},
 			{"nmap -sV -p-", []string{"-p-"}},
 		} {
+			if os.Getenv("RISKMAP_BENCH_EFFICIENCY_SWEEPS") == "0" {
+				break // riskmap's points alone, for a quick check of the headline
+			}
 			p := runSweep(b, sw.args, ips, serious)
 			p.Method = sw.name
 			points = append(points, p)
@@ -133,7 +137,7 @@ func BenchmarkScanEfficiency(b *testing.B) {
 			break
 		}
 	}
-	if need > 0 {
+	if need > 0 && pall.Packets > 0 {
 		metric(need/float64(pall.Packets), "packets_for_95pct_vs_p-")
 	}
 	metric(float64(top1000.Packets), "top1000_packets")
@@ -242,6 +246,23 @@ func sanitize(s string) string {
 		}
 	}
 	return string(out)
+}
+
+// envShares is the comma-separated budget shares in the environment variable name, or def.
+func envShares(name string, def []float64) []float64 {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	var out []float64
+	for _, f := range strings.Split(v, ",") {
+		x, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil || !(x > 0 && x <= 1) {
+			return def
+		}
+		out = append(out, x)
+	}
+	return out
 }
 
 func envInt(name string, def int) int {

@@ -47,7 +47,7 @@ func BenchmarkExploration(b *testing.B) {
 	hosts := envInt("RISKMAP_BENCH_EXPLORE_HOSTS", 60)
 	cycles := envInt("RISKMAP_BENCH_EXPLORE_CYCLES", 6)
 	ecfg := estate.DefaultConfig()
-	ecfg.Hosts, ecfg.Seed, ecfg.Unlisted = hosts, 11, max(3, hosts/40)
+	ecfg.Hosts, ecfg.Seed, ecfg.Unlisted = hosts, int64(envInt("RISKMAP_BENCH_EXPLORE_SEED", 11)), envInt("RISKMAP_BENCH_EXPLORE_UNLISTED", max(3, hosts/40))
 	ecfg.Start = time.Now().UTC().Add(-time.Duration(cycles) * 24 * time.Hour).Truncate(time.Hour)
 	epochs := []*estate.Estate{estate.Generate(ecfg)}
 	for len(epochs) < cycles {
@@ -173,7 +173,10 @@ func BenchmarkExploration(b *testing.B) {
 
 	var runs []explorationRun
 	var period, widePeriod int
+	var wideProbes, wideWon, wideCycles []int // per cycle, from riskmap's plans
+	wideAssets := 0
 	for i := 0; i < b.N; i++ {
+		wideProbes, wideWon, wideCycles = wideProbes[:0], wideWon[:0], wideCycles[:0]
 		runs = runs[:0]
 		// riskmap: one workspace across the cycles.
 		dir := b.TempDir()
@@ -206,6 +209,10 @@ func BenchmarkExploration(b *testing.B) {
 				b.Fatalf("riskmap cycle %d: %v", c+1, err)
 			}
 			plans = append(plans, rep.Plan)
+			if sw := rep.Plan.Sweep; sw != nil {
+				wideProbes, wideWon, wideCycles = append(wideProbes, sw.WideProbes), append(wideWon, sw.WideWon), append(wideCycles, sw.WideCycles)
+				b.Logf("riskmap cycle %d: split %s; sweep %+v", c+1, rep.Plan.Split, *sw)
+			}
 			probed := map[string]scanner.PortList{}
 			for _, it := range rep.Plan.Items {
 				for _, ip := range it.IPs {
@@ -253,7 +260,7 @@ func BenchmarkExploration(b *testing.B) {
 			return probed, nmapScan(b, []string{"-p", slice.String()}, targets)
 		}))
 		if len(plans) > 0 && plans[0].Sweep != nil {
-			period, widePeriod = plans[0].Sweep.Period, plans[0].Sweep.WidePeriod
+			period, widePeriod, wideAssets = plans[0].Sweep.Period, plans[0].Sweep.WidePeriod, plans[0].Sweep.WideAssets
 			b.ReportMetric(float64(period), "sweep_period_cycles")
 			b.ReportMetric(float64(widePeriod), "sweep_wide_period_cycles")
 		}
@@ -279,11 +286,38 @@ func BenchmarkExploration(b *testing.B) {
 	}
 	out := map[string]any{"hosts": len(epochs[0].Instances), "cycles": cycles, "budget_probes": budget,
 		"ports_per_host": perHost, "drift_events": len(events), "unlisted": ecfg.Unlisted, "runs": runs,
-		"sweep_period": period, "sweep_wide_period": widePeriod}
+		"sweep_period": period, "sweep_wide_period": widePeriod,
+		"sweep_wide_probes": wideProbes, "sweep_wide_won": wideWon, "sweep_wide_cycles_at_spend": wideCycles,
+		"physical_wide_cycles": physicalWideCycles(epochs[0], budget), "wide_assets": wideAssets, "all_traffic_hosts": allTraffic(epochs[0]), "seed": ecfg.Seed}
 	if dir := benchOut(); dir != "" {
 		j, _ := json.MarshalIndent(out, "", "  ")
 		os.WriteFile(filepath.Join(dir, "exploration.json"), j, 0o644)
 	}
+}
+
+// physicalWideCycles is the fewest cycles in which the whole budget could sweep the full TCP
+// range of every all-traffic host of e once, at the standard tier's 1.2 probes a port.
+func physicalWideCycles(e *estate.Estate, budget int) int {
+	return (allTraffic(e)*int(65535*1.2) + budget - 1) / budget
+}
+
+// allTraffic counts e's public hosts behind a group that allows all traffic from anywhere.
+func allTraffic(e *estate.Estate) int {
+	open := map[string]bool{}
+	for _, sg := range e.SecurityGroups {
+		for _, r := range sg.Ingress {
+			if r.Proto == "all" && r.Source == "0.0.0.0/0" {
+				open[sg.ID] = true
+			}
+		}
+	}
+	wide := 0
+	for _, in := range e.Instances {
+		if in.PublicIP != "" && slices.ContainsFunc(in.SecurityGroups, func(id string) bool { return open[id] }) {
+			wide++
+		}
+	}
+	return wide
 }
 
 // detectStats is the median and max time to detect of the events found, and how many were

@@ -187,6 +187,7 @@ func (in *Ingester) diffs(ctx context.Context, sc riskmap.Scan, hosts []riskmap.
 		if err != nil {
 			return nil, err
 		}
+		timeToDetect(extra, sc, cands)
 		out = append(out, extra...)
 		if !ok {
 			continue
@@ -223,6 +224,7 @@ func (in *Ingester) diffs(ctx context.Context, sc riskmap.Scan, hosts []riskmap.
 				}
 			}
 		}
+		timeToDetect(changes, sc, cands)
 		out = append(out, changes...)
 	}
 	return out, nil

@@ -11,6 +11,9 @@ import (
 type LastScan struct {
 	At   time.Time
 	Tier riskmap.Tier
+	// AtTier is when a scan of each tier or deeper last ran on the asset (zero: never), so that
+	// the planner knows how fresh a standard scan is even after a light one followed it.
+	AtTier [riskmap.TierDeep + 1]time.Time
 }
 
 // LastScans returns, per asset, its most recent committed scan and that scan's tier (the
@@ -35,9 +38,16 @@ func (in *Ingester) LastScans(ctx context.Context) (map[string]LastScan, error) 
 			if err != nil {
 				tier = riskmap.TierStandard
 			}
-			if cur, ok := out[asset]; !ok || sc.Started.After(cur.At) {
-				out[asset] = LastScan{At: sc.Started, Tier: tier}
+			cur, ok := out[asset]
+			if !ok || sc.Started.After(cur.At) {
+				cur.At, cur.Tier = sc.Started, tier
 			}
+			for t := riskmap.TierLight; t <= tier && t <= riskmap.TierDeep; t++ {
+				if sc.Started.After(cur.AtTier[t]) {
+					cur.AtTier[t] = sc.Started
+				}
+			}
+			out[asset] = cur
 		}
 	}
 	return out, nil

@@ -53,11 +53,35 @@ func TestNewPortsOutsideTheBaseline(t *testing.T) {
 	if d, ok := got[45900]; !ok || d.Before != "" || len(got) != 1 {
 		t.Fatalf("sweep finds 45900, never probed before: new ports %v, want 45900 alone", got)
 	}
+	// Never probed: it could have been found at the host's first scan, which missed it.
+	if d := got[45900]; !d.FirstPossible.Equal(t0.Add(time.Hour)) || d.DetectCycles != 1 {
+		t.Errorf("45900: first possible %v, %d cycles to detect; want the first scan (%v), 1", d.FirstPossible, d.DetectCycles, t0.Add(time.Hour))
+	}
 	if got := newPorts(scan("nmap -n -sV -p 1-1000,45900-45910 127.0.0.2", 22, 45900)); len(got) != 0 {
 		t.Fatalf("45900 open again: new ports %v, want none", got)
 	}
 	got = newPorts(scan("nmap -n -sV -p 22,45901 127.0.0.2", 22, 45901))
 	if d, ok := got[45901]; !ok || d.BaselineScanID == "" {
 		t.Fatalf("45901 open after a scan found it closed: new ports %v, want it with that scan as baseline", got)
+	}
+	// Found by the first scan after the one that saw it closed.
+	if d := got[45901]; !d.FirstPossible.Equal(t0.Add(4*time.Hour)) || d.DetectCycles != 0 {
+		t.Errorf("45901: first possible %v, %d cycles to detect; want this scan (%v), 0", d.FirstPossible, d.DetectCycles, t0.Add(4*time.Hour))
+	}
+	scan("nmap -n -sV -p 22,45920 127.0.0.2", 22) // 45920 closed
+	scan("nmap -n -sV -p 22 127.0.0.2", 22)       // could have found it; did not probe it
+	got = newPorts(scan("nmap -n -sV -p 22,45920 127.0.0.2", 22, 45920))
+	if d := got[45920]; !d.FirstPossible.Equal(t0.Add(6*time.Hour)) || d.DetectCycles != 1 {
+		t.Errorf("45920: first possible %v, %d cycles to detect; want the scan after the one that saw it closed (%v), 1", d.FirstPossible, d.DetectCycles, t0.Add(6*time.Hour))
+	}
+	// The table keeps them.
+	all, err := datasets.ReadAll(ctx, s, datasets.TableDiffs, nil, datasets.DecodeDiffs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range all {
+		if d.Port == 45920 && d.Change == riskmap.ChangeNewPort && (d.DetectCycles != 1 || !d.FirstPossible.Equal(t0.Add(6*time.Hour))) {
+			t.Errorf("diffs table row %+v: want first_possible %v and detect_cycles 1", d, t0.Add(6*time.Hour))
+		}
 	}
 }

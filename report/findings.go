@@ -88,12 +88,24 @@ func findingRows(fs []riskmap.Finding, rules *findings.Rules, assets map[string]
 // changeRow is one change against the baseline, with when it was first seen.
 type changeRow struct {
 	When, FirstSeen, Asset, What, Before, After string
+	// Detect is the time to detect of a new port (riskmap.Diff.DetectCycles of its first
+	// report), "" where it is not known.
+	Detect string
+}
+
+// detectText says how long a new port took to find, from its first report.
+func detectText(d riskmap.Diff) string {
+	if d.FirstPossible.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%d cycle(s) after first possible (%s)", d.DetectCycles, d.FirstPossible.UTC().Format("2006-01-02 15:04"))
 }
 
 // changeRows returns the latest changes (at most limit), newest first, each with the first
 // time the same change (asset, address, port, kind, after) was seen.
 func changeRows(ds []riskmap.Diff, assets map[string]*riskmap.Asset, limit int) []changeRow {
 	first := map[string]time.Time{}
+	detect := map[string]string{}
 	key := func(d riskmap.Diff) string {
 		return strings.Join([]string{d.AssetID, d.IP, fmt.Sprint(d.Port), d.Proto, d.Change, d.After}, "|")
 	}
@@ -101,6 +113,7 @@ func changeRows(ds []riskmap.Diff, assets map[string]*riskmap.Asset, limit int) 
 		k := key(d)
 		if t, ok := first[k]; !ok || d.ScanTime.Before(t) {
 			first[k] = d.ScanTime
+			detect[k] = detectText(d)
 		}
 	}
 	list := slices.Clone(ds)
@@ -122,7 +135,7 @@ func changeRows(ds []riskmap.Diff, assets map[string]*riskmap.Asset, limit int) 
 			asset += " (" + n + ")"
 		}
 		out = append(out, changeRow{When: d.ScanTime.UTC().Format("2006-01-02 15:04"), FirstSeen: first[k].UTC().Format("2006-01-02 15:04"),
-			Asset: asset, What: strings.ReplaceAll(d.Change, "_", " ") + " " + where, Before: orNone(d.Before, "(none)"), After: orNone(d.After, "(none)")})
+			Asset: asset, What: strings.ReplaceAll(d.Change, "_", " ") + " " + where, Before: orNone(d.Before, "(none)"), After: orNone(d.After, "(none)"), Detect: detect[k]})
 		if limit > 0 && len(out) == limit {
 			break
 		}

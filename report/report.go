@@ -402,8 +402,8 @@ tr.critical td:first-child { color: #c0392b; font-weight: bold; } tr.high td:fir
 
 <section>
 <h2>Changes over time</h2>
-{{if .Changes}}<table><tr><th>seen</th><th>first seen</th><th>asset</th><th>change</th><th>before</th><th>after</th></tr>
-{{range .Changes}}<tr><td>{{.When}}</td><td>{{.FirstSeen}}</td><td>{{.Asset}}</td><td>{{.What}}</td><td>{{.Before}}</td><td>{{.After}}</td></tr>
+{{if .Changes}}<table><tr><th>seen</th><th>first seen</th><th>asset</th><th>change</th><th>before</th><th>after</th><th>time to detect</th></tr>
+{{range .Changes}}<tr><td>{{.When}}</td><td>{{.FirstSeen}}</td><td>{{.Asset}}</td><td>{{.What}}</td><td>{{.Before}}</td><td>{{.After}}</td><td>{{.Detect}}</td></tr>
 {{end}}</table>{{else}}<p>No changes against the baselines yet.</p>{{end}}
 </section>
 

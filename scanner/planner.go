@@ -25,7 +25,10 @@ type Candidate struct {
 	PredictedPorts []int
 	LastScanned    time.Time // zero: never scanned
 	LastTier       riskmap.Tier
-	Reasons        []string
+	// LastAtTier is when a scan of each tier or deeper last ran on the asset (zero: never or
+	// unknown, when LastScanned and LastTier stand for it); PlannerConfig.Fresh reads it.
+	LastAtTier [riskmap.TierDeep + 1]time.Time
+	Reasons    []string
 	// WideOpen marks an asset whose rules open every TCP port, or wide ranges, to the
 	// internet: the sweep covers its whole port range first and on a faster rotation.
 	WideOpen bool
@@ -56,11 +59,13 @@ type Candidate struct {
 // the classic greedy for a multiple-choice knapsack.
 //
 // It proceeds in five steps: re-checks of assets with known serious exposures (see
-// PlannerConfig.Recheck); the greedy over (1 - Exploration - Sweep) of the budget;
-// exploration, which draws assets still unplanned at random (seeded), weighted towards low
-// value and long time since the last scan, and gives each its lightest allowed tier within the
-// exploration share; the greedy again up to (1 - Sweep) of the budget; then the port-space
-// sweep (see Sweep) over whatever is left, at least the Sweep share.
+// PlannerConfig.Recheck); the port-space sweep's guaranteed shares (see Sweep), on which the
+// periods it states rest; the greedy over (1 - Exploration) of the budget, in which a wide-open
+// asset's never-swept blocks compete with tier upgrades on expected serious findings per probe
+// (Objective.SweepGain, PlannerConfig.WideUnlisted); exploration, which draws assets still
+// unplanned at random (seeded), weighted towards low value and long time since the last scan,
+// and gives each its lightest allowed tier within the exploration share; the greedy again over
+// the whole budget; and last the sweep's rotation over whatever is left.
 func NewPlan(now time.Time, cands []Candidate, cfg PlannerConfig, profiles *Profiles) (*Plan, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -80,14 +85,17 @@ func NewPlan(now time.Time, cands []Candidate, cfg PlannerConfig, profiles *Prof
 		return nil, err
 	}
 	explore := int(float64(cfg.Budget) * cfg.Exploration)
-	sweep := int(float64(cfg.Budget) * cfg.Sweep)
 	pl.recheck()
-	pl.greedy(cfg.Budget - explore - sweep)
-	pl.explore(explore)
-	pl.greedy(cfg.Budget - sweep)
-	var sw *Sweep
 	if cfg.Sweep > 0 {
-		sw = pl.sweep()
+		pl.prepareSweep()
+		pl.sweepShares()
+	}
+	pl.greedy(cfg.Budget - explore)
+	pl.explore(explore)
+	pl.greedy(cfg.Budget)
+	var sw *Sweep
+	if pl.sw != nil {
+		sw = pl.sweepRest()
 	}
 	p := pl.plan()
 	p.Sweep = sw
@@ -102,6 +110,7 @@ type planner struct {
 	netLeft  map[string]int // probes left per capped network
 	spent    int
 	cs       []*cand
+	sw       *sweeper // nil without a sweep
 }
 
 type cand struct {
@@ -120,6 +129,7 @@ type cand struct {
 	sweep       []int // the sweep's ports, unsorted
 	sweepCost   int   // the sweep's probes as budgeted (an upper bound)
 	sweepBlocks int
+	fresh       [riskmap.TierDeep + 1]float64 // > 0 and < 1: the tier's gain beyond light was discounted (see Fresh)
 }
 
 func (pl *planner) load(in []Candidate) error {
@@ -175,6 +185,12 @@ func (pl *planner) newCand(c Candidate) *cand {
 		}
 		k.gain[t] = obj.Gain(k.value, pl.profiles.Profile(t).Detection, share, pl.profiles.Coverage(t))
 	}
+	for t := riskmap.TierStandard; t <= riskmap.TierDeep; t++ {
+		if f := pl.freshness(c, t); f < 1 {
+			k.gain[t] = k.gain[riskmap.TierLight] + f*(k.gain[t]-k.gain[riskmap.TierLight])
+			k.fresh[t] = f
+		}
+	}
 	if !k.allowed[riskmap.TierLight] && !k.allowed[riskmap.TierStandard] && !k.allowed[riskmap.TierDeep] {
 		k.skip = SkipMinRescan
 		if quietOnly {
@@ -182,6 +198,19 @@ func (pl *planner) newCand(c Candidate) *cand {
 		}
 	}
 	return k
+}
+
+// freshness is the share of tier t's gain beyond light that is still unknown: the age of the
+// last scan at t or deeper over cfg.Fresh, at most 1 (1 with no such scan or Fresh off).
+func (pl *planner) freshness(c Candidate, t riskmap.Tier) float64 {
+	at := c.LastAtTier[t]
+	if at.IsZero() && c.LastTier >= t {
+		at = c.LastScanned
+	}
+	if pl.cfg.Fresh <= 0 || at.IsZero() || t <= riskmap.TierLight {
+		return 1
+	}
+	return min(max(float64(pl.now.Sub(at))/float64(pl.cfg.Fresh), 0), 1)
 }
 
 // rescanOK applies the minimum rescan interval: a tier no deeper than the last scan's waits
@@ -285,8 +314,18 @@ func (pl *planner) greedy(limit int) {
 			heap.Push(h, u)
 		}
 	}
+	if u, ok := pl.wideNext(limit); ok {
+		heap.Push(h, u)
+	}
 	for h.Len() > 0 {
 		u := heap.Pop(h).(upgrade)
+		if u.k < 0 { // the wide-open sweep's next never-probed block
+			pl.takeWide(limit)
+			if next, ok := pl.wideNext(limit); ok {
+				heap.Push(h, next)
+			}
+			continue
+		}
 		k := pl.cs[u.k]
 		if k.tier >= u.to {
 			continue
@@ -402,6 +441,9 @@ func (pl *planner) plan() *Plan {
 			}
 		default:
 			it.Reasons = append(it.Reasons, fmt.Sprintf("score: %.3g expected serious findings for %d probes", k.gain[k.tier], k.probes[k.tier]))
+			if f := k.fresh[k.tier]; f > 0 && f < 1 {
+				it.Reasons = append(it.Reasons, fmt.Sprintf("repeats a recent %s scan: %.0f%% of its gain beyond light counted as still unknown (planner.fresh)", k.tier, 100*f))
+			}
 		}
 		if len(k.sweep) > 0 {
 			pl.addSweep(k, &it)

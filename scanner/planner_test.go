@@ -45,7 +45,7 @@ func testConfig(budget int) scanner.PlannerConfig {
 	c := scanner.DefaultPlannerConfig()
 	c.QuietHours = nil
 	c.Budget = budget
-	c.Sweep, c.Recheck = 0, 0
+	c.Sweep, c.Recheck, c.Fresh = 0, 0, 0
 	return c
 }
 

@@ -49,10 +49,24 @@ type PlannerConfig struct {
 	// SweepTier is the tier of an asset scanned only for its sweep: light sees open ports,
 	// standard also names their services (-sV --version-light), which findings need.
 	SweepTier riskmap.Tier `yaml:"sweep_tier" json:"sweep_tier"`
+	// WideUnlisted is the share of a wide-open asset's value (its expected serious findings)
+	// expected on ports that no list names, in [0, 1]. Beyond its guaranteed share of the
+	// sweep, a wide-open asset's never-swept blocks compete with tier escalation on expected
+	// serious findings per probe (Objective.SweepGain), with this share spread evenly over its
+	// unswept ports: the rules let every port through, so no port is likelier than another.
+	// 0 leaves wide-open assets their guaranteed share alone.
+	WideUnlisted float64 `yaml:"wide_unlisted" json:"wide_unlisted"`
 	// Recheck is how often an asset with a known serious exposure has those ports probed again
 	// (is it still open? fixed?), from a share of the budget taken before anything else; 0
 	// turns re-checks off.
 	Recheck time.Duration `yaml:"recheck" json:"recheck"`
+	// Fresh is how long a scan's knowledge of an asset stays fresh: repeating a tier above light
+	// on an asset scanned at that tier or deeper Fresh ago or less gains, beyond what light
+	// gains, only age/Fresh of what it gained the first time (the rest is known already). So
+	// the budget goes to what nobody looked at (the port space, new assets) before it goes to
+	// escalating the same assets again. Light scans (predicted ports, which catch rule drift)
+	// keep their full value. 0 turns the discount off.
+	Fresh time.Duration `yaml:"fresh" json:"fresh"`
 }
 
 // QuietHours caps how deep assets whose tag Tag equals Value (case-insensitively; an empty
@@ -72,8 +86,9 @@ type QuietHours struct {
 // standard), 10% exploration, rescans after 6h (light), 24h (standard) and 7 days (deep), no
 // deep scans of env=prod from 09:00 to 18:00 local time, a one-hour window, anomaly weighted
 // 0.5, 70% of findings expected on predicted ports, seed 1; 30% of the budget sweeps the port
-// space (70% of it for wide-open assets) in blocks of 256 ports at the standard tier, and
-// known serious exposures are re-checked every 24h.
+// space (70% of it for wide-open assets) in blocks of 256 ports at the standard tier, a
+// wide-open asset's unswept ports are expected to hold all of its value (wide_unlisted 1), and
+// known serious exposures are re-checked every 24h, and a scan above light stays fresh for 24h.
 func DefaultPlannerConfig() PlannerConfig {
 	return PlannerConfig{
 		Budget:      2_000_000,
@@ -85,7 +100,7 @@ func DefaultPlannerConfig() PlannerConfig {
 		},
 		QuietHours: []QuietHours{{Tag: "env", Value: "prod", From: "09:00", To: "18:00", Location: "Local", MaxTier: riskmap.TierStandard}},
 		Window:     time.Hour, AnomalyWeight: 0.5, PredictedShare: 0.7, Seed: 1,
-		Sweep: 0.3, SweepWide: 0.7, SweepBlock: 256, SweepTier: riskmap.TierStandard, Recheck: 24 * time.Hour,
+		Sweep: 0.3, SweepWide: 0.7, SweepBlock: 256, SweepTier: riskmap.TierStandard, WideUnlisted: 1, Recheck: 24 * time.Hour, Fresh: 24 * time.Hour,
 	}
 }
 
@@ -131,11 +146,17 @@ func (c PlannerConfig) Validate() error {
 	if !(c.SweepWide >= 0 && c.SweepWide <= 1) {
 		return bad("sweep_wide", "%v: want a share in [0, 1]", c.SweepWide)
 	}
+	if !(c.WideUnlisted >= 0 && c.WideUnlisted <= 1) {
+		return bad("wide_unlisted", "%v: want a share in [0, 1]", c.WideUnlisted)
+	}
 	if c.Sweep > 0 && (c.SweepBlock < 16 || c.SweepBlock > 65535) {
 		return bad("sweep_block", "%d: want 16-65535 ports", c.SweepBlock)
 	}
 	if c.Sweep > 0 && c.SweepTier != riskmap.TierLight && c.SweepTier != riskmap.TierStandard {
 		return bad("sweep_tier", "%s: want light or standard", c.SweepTier)
+	}
+	if c.Fresh < 0 {
+		return bad("fresh", "%s: want >= 0", c.Fresh)
 	}
 	if c.Recheck < 0 {
 		return bad("recheck", "%s: want >= 0 (0: no re-checks)", c.Recheck)

@@ -32,9 +32,17 @@ type Sweep struct {
 	// Period is the guarantee in cycles: every TCP port of every in-scope asset is probed at
 	// least once every Period cycles (0: the budget cannot guarantee it; see Note).
 	// WidePeriod is the same for wide-open assets, of which there are WideAssets.
-	Period     int    `json:"period"`
-	WidePeriod int    `json:"wide_period,omitempty"`
-	WideAssets int    `json:"wide_assets,omitempty"`
+	Period     int `json:"period"`
+	WidePeriod int `json:"wide_period,omitempty"`
+	WideAssets int `json:"wide_assets,omitempty"`
+	// WideProbes is what this plan's sweep spends on wide-open assets, of which WideWon was won
+	// from tier escalation on expected serious findings per probe (PlannerConfig.WideUnlisted),
+	// beyond the guaranteed share. WideCycles is the cycles a full rotation of the wide-open
+	// assets' ranges takes at this plan's spend: the physical bound at this budget, not a
+	// promise (the spend beyond the guaranteed share depends on what escalation offers).
+	WideProbes int    `json:"wide_probes,omitempty"`
+	WideWon    int    `json:"wide_won,omitempty"`
+	WideCycles int    `json:"wide_cycles,omitempty"`
 	Note       string `json:"note,omitempty"`
 }
 
@@ -44,20 +52,29 @@ type unit struct {
 	block int   // index of the block in the port order
 	age   int64 // unix nanoseconds of the block's least recent probe; math.MinInt64 never
 	cost  int   // upper bound of its probes
+	ports int   // how many ports the block holds
 }
 
-// sweep spends its share of the budget (cfg.Sweep of it), and then whatever the budget has
-// left, on the least recently probed blocks of the port space. The period it states rests on
-// the share alone: what is left over from one cycle to the next is not promised.
-func (pl *planner) sweep() *Sweep {
-	share := min(int(float64(pl.cfg.Budget)*pl.cfg.Sweep), pl.cfg.Budget-pl.spent)
+// sweeper is the sweep's state while a plan is made: the units of each class in the order
+// they are taken, how far each class got, and what the period math needs.
+type sweeper struct {
+	wide, rest       []unit
+	wi, ri           int
+	cWide, cRest     int
+	maxWide, maxRest int
+	wideAssets       int
+	share, shareWide int
+	unswept          map[int]int // wide-open asset (index in pl.cs) -> ports in its never-probed blocks
+	won              int         // probes the wide-open sweep won from escalation on value
+}
+
+// prepareSweep cuts the in-scope assets' port spaces into units and orders each class.
+func (pl *planner) prepareSweep() {
 	block := pl.cfg.SweepBlock
 	order := pl.profiles.order
 	nBlocks := (len(order) + block - 1) / block
 	factor := max(pl.profiles.Profile(riskmap.TierLight).Factor, pl.profiles.Profile(riskmap.TierStandard).Factor)
-	var wide, rest []unit
-	var cWide, cRest, maxWide, maxRest int
-	wideAssets := 0
+	sw := &sweeper{unswept: map[int]int{}}
 	last := make([]int64, 65536)
 	for i, k := range pl.cs {
 		if len(k.ips) == 0 || k.skip == SkipQuietHours || k.tier == riskmap.TierDeep {
@@ -75,7 +92,7 @@ func (pl *planner) sweep() *Sweep {
 			}
 		}
 		if k.c.WideOpen {
-			wideAssets++
+			sw.wideAssets++
 		}
 		for b := 0; b < nBlocks; b++ {
 			ports := order[b*block : min((b+1)*block, len(order))]
@@ -83,20 +100,23 @@ func (pl *planner) sweep() *Sweep {
 			for _, p := range ports {
 				age = min(age, last[p])
 			}
-			u := unit{k: i, block: b, age: age, cost: int(math.Ceil(float64(len(k.ips)*len(ports)) * factor))}
+			u := unit{k: i, block: b, age: age, cost: int(math.Ceil(float64(len(k.ips)*len(ports)) * factor)), ports: len(ports)}
 			if k.c.WideOpen {
-				wide = append(wide, u)
-				cWide += u.cost
-				maxWide = max(maxWide, u.cost)
+				sw.wide = append(sw.wide, u)
+				sw.cWide += u.cost
+				sw.maxWide = max(sw.maxWide, u.cost)
+				if age == math.MinInt64 {
+					sw.unswept[i] += len(ports)
+				}
 			} else {
-				rest = append(rest, u)
-				cRest += u.cost
-				maxRest = max(maxRest, u.cost)
+				sw.rest = append(sw.rest, u)
+				sw.cRest += u.cost
+				sw.maxRest = max(sw.maxRest, u.cost)
 			}
 		}
 	}
 	// Wide-open assets: the oldest first, then the most valuable asset, its likeliest block.
-	slices.SortFunc(wide, func(a, b unit) int {
+	slices.SortFunc(sw.wide, func(a, b unit) int {
 		if a.age != b.age {
 			return cmpInt64(a.age, b.age)
 		}
@@ -112,7 +132,7 @@ func (pl *planner) sweep() *Sweep {
 		return a.block - b.block
 	})
 	// The rest: the oldest first, then the likeliest block across all assets.
-	slices.SortFunc(rest, func(a, b unit) int {
+	slices.SortFunc(sw.rest, func(a, b unit) int {
 		if a.age != b.age {
 			return cmpInt64(a.age, b.age)
 		}
@@ -127,30 +147,101 @@ func (pl *planner) sweep() *Sweep {
 		}
 		return a.k - b.k
 	})
-	shareWide := min(int(float64(share)*pl.cfg.SweepWide), cWide)
-	shareRest := share - shareWide
-	s := &Sweep{Block: block, Share: share, Units: len(wide) + len(rest), WideAssets: wideAssets}
-	s.WidePeriod = period(cWide, shareWide, maxWide)
-	s.Period = max(period(cRest, shareRest, maxRest), s.WidePeriod)
-	if want := int(float64(pl.cfg.Budget) * pl.cfg.Sweep); share < want {
-		s.Note = fmt.Sprintf("re-checks and exploration left the sweep %d probes of its share of %d", share, want)
+	pl.sw = sw
+}
+
+// sweepShares spends the sweep's guaranteed shares of the budget (cfg.Sweep of it, at most what
+// the budget has left after re-checks): SweepWide of it on wide-open assets, as far as they
+// need it, and the rest, at least (1 - SweepWide) of it, on the general rotation. The periods
+// the plan states rest on these shares alone.
+func (pl *planner) sweepShares() {
+	sw := pl.sw
+	sw.share = min(int(float64(pl.cfg.Budget)*pl.cfg.Sweep), pl.cfg.Budget-pl.spent)
+	sw.shareWide = min(int(float64(sw.share)*pl.cfg.SweepWide), sw.cWide)
+	// Each class takes its blocks in order and stops at the first that does not fit its
+	// share: skipping ahead would let small blocks starve a large one.
+	sw.wi = pl.takeUnits(sw.wide, 0, pl.spent+sw.shareWide)
+	sw.ri = pl.takeUnits(sw.rest, 0, pl.spent+sw.share-sw.shareWide)
+}
+
+// wideNext is the greedy's option of taking the wide-open sweep's next unit, if it is a block
+// never probed, gains anything and fits under limit; its ratio is Objective.SweepGain per probe.
+func (pl *planner) wideNext(limit int) (upgrade, bool) {
+	sw := pl.sw
+	if sw == nil || pl.cfg.WideUnlisted <= 0 {
+		return upgrade{}, false
+	}
+	for sw.wi < len(sw.wide) {
+		u := sw.wide[sw.wi]
+		if u.age != math.MinInt64 {
+			return upgrade{}, false // swept before: the rotation's share takes it in turn
+		}
+		k := pl.cs[u.k]
+		g := pl.cfg.Objective().SweepGain(k.value, pl.profiles.Profile(pl.cfg.SweepTier).Detection, pl.cfg.WideUnlisted, u.ports, sw.unswept[u.k])
+		if g <= 0 {
+			return upgrade{}, false
+		}
+		ok, netRefused := pl.fits(k, u.cost, limit)
+		if !ok && netRefused {
+			k.netLimited = true
+			sw.wi++ // this network's cap, not the budget: the others go on
+			continue
+		}
+		if !ok {
+			return upgrade{}, false
+		}
+		return upgrade{k: -1, ratio: g / float64(u.cost), cost: u.cost}, true
+	}
+	return upgrade{}, false
+}
+
+// takeWide takes the wide-open sweep's next unit, which wideNext offered, if it still fits.
+func (pl *planner) takeWide(limit int) {
+	sw := pl.sw
+	before := pl.spent
+	sw.wi = pl.takeUnits(sw.wide[:sw.wi+1], sw.wi, limit)
+	sw.won += pl.spent - before
+}
+
+// sweepRest spends what the budget has left, after the greedy and exploration, on both
+// classes in order, and states what the sweep did and guarantees.
+func (pl *planner) sweepRest() *Sweep {
+	sw := pl.sw
+	block := pl.cfg.SweepBlock
+	// The sweep's shares were spent before the greedy chose tiers: an asset it then made deep
+	// probes every port anyway, so its sweep is handed back for the rest to use.
+	for _, k := range pl.cs {
+		if k.tier == riskmap.TierDeep && k.sweepCost > 0 {
+			pl.spent -= k.sweepCost
+			if _, capped := pl.netLeft[k.c.Network]; capped {
+				pl.netLeft[k.c.Network] += k.sweepCost
+			}
+			k.sweep, k.sweepCost, k.sweepBlocks = nil, 0, 0
+		}
+	}
+	pl.takeUnits(sw.wide, sw.wi, pl.cfg.Budget)
+	pl.takeUnits(sw.rest, sw.ri, pl.cfg.Budget)
+	shareRest := sw.share - sw.shareWide
+	s := &Sweep{Block: block, Share: sw.share, Units: len(sw.wide) + len(sw.rest), WideAssets: sw.wideAssets, WideWon: sw.won}
+	s.WidePeriod = period(sw.cWide, sw.shareWide, sw.maxWide)
+	s.Period = max(period(sw.cRest, shareRest, sw.maxRest), s.WidePeriod)
+	if want := int(float64(pl.cfg.Budget) * pl.cfg.Sweep); sw.share < want {
+		s.Note = fmt.Sprintf("re-checks left the sweep %d probes of its share of %d", sw.share, want)
 	}
 	if s.Units > 0 && s.Period == 0 {
-		s.Note = fmt.Sprintf("the sweep's share (%d probes) is below one block of the dearest asset: raise planner.budget or planner.sweep, or lower planner.sweep_block", share)
+		s.Note = fmt.Sprintf("the sweep's share (%d probes) is below one block of the dearest asset: raise planner.budget or planner.sweep, or lower planner.sweep_block", sw.share)
 	}
-	before := pl.spent
-	// Each class takes its blocks in order and stops at the first that does not fit its
-	// share: skipping ahead would let small blocks starve a large one. What is left of the
-	// budget then goes on in the same order.
-	wi := pl.takeUnits(wide, 0, before+shareWide)
-	ri := pl.takeUnits(rest, 0, pl.spent+shareRest)
-	pl.takeUnits(wide, wi, pl.cfg.Budget)
-	pl.takeUnits(rest, ri, pl.cfg.Budget)
 	for _, k := range pl.cs {
 		if len(k.sweep) > 0 {
 			s.Blocks += k.sweepBlocks
 			s.Probes += k.sweepCost
+			if k.c.WideOpen {
+				s.WideProbes += k.sweepCost
+			}
 		}
+	}
+	if s.WideProbes > 0 {
+		s.WideCycles = (sw.cWide + s.WideProbes - 1) / s.WideProbes
 	}
 	return s
 }
@@ -163,6 +254,9 @@ func (pl *planner) takeUnits(us []unit, from, limit int) int {
 	for i := from; i < len(us); i++ {
 		u := us[i]
 		k := pl.cs[u.k]
+		if k.tier == riskmap.TierDeep {
+			continue // a deep scan probes every port anyway
+		}
 		ok, netRefused := pl.fits(k, u.cost, limit)
 		if !ok {
 			k.netLimited = k.netLimited || netRefused

@@ -7,6 +7,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/riskmap/riskmap"
 	"github.com/riskmap/riskmap/datasets"
@@ -143,7 +144,11 @@ func diffLine(d riskmap.Diff) string {
 	default:
 		change = d.Before
 	}
-	return fmt.Sprintf("%-20s %s  %s", d.Change, where, change)
+	line := fmt.Sprintf("%-20s %s  %s", d.Change, where, change)
+	if !d.FirstPossible.IsZero() {
+		line += fmt.Sprintf("  [time to detect: %d cycle(s), possible since %s]", d.DetectCycles, d.FirstPossible.UTC().Format(time.RFC3339))
+	}
+	return line
 }
 
 // diffJSON is one line of `diff --json`. A host-level change has no port and no proto keys
@@ -155,6 +160,9 @@ func diffJSON(d riskmap.Diff) map[string]any {
 	}
 	if !d.HostLevel() {
 		m["port"], m["proto"] = d.Port, d.Proto
+	}
+	if !d.FirstPossible.IsZero() {
+		m["first_possible"], m["detect_cycles"] = d.FirstPossible.UTC(), d.DetectCycles
 	}
 	return m
 }

@@ -154,6 +154,9 @@ func (m *Main) runPlan(ctx context.Context, args []string) error {
 			sw.Blocks, sw.Block, sw.Blocks, sw.Units, sw.Probes, sw.Period)
 		if sw.WideAssets > 0 {
 			fmt.Fprintf(m.Stdout, ", of the %d wide-open assets every %d cycles", sw.WideAssets, sw.WidePeriod)
+			if sw.WideProbes > 0 {
+				fmt.Fprintf(m.Stdout, " (this plan: %d probes on them, %d won from escalation on value; a full rotation at this spend takes %d cycles)", sw.WideProbes, sw.WideWon, sw.WideCycles)
+			}
 		}
 		fmt.Fprintln(m.Stdout)
 		if sw.Note != "" {

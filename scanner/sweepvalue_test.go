@@ -1,0 +1,112 @@
+package scanner_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/riskmap/riskmap"
+	"github.com/riskmap/riskmap/scanner"
+)
+
+// TestSweepWideWinsOverLowRiskEscalation checks the budget by value: beyond its guaranteed
+// share, a high-risk wide-open asset's never-swept blocks win the budget over the light to
+// standard escalation of a low-risk asset, and with WideUnlisted 0 the escalation wins it back.
+func TestSweepWideWinsOverLowRiskEscalation(t *testing.T) {
+	prof := realProfiles(t)
+	low := cand("i-web", 0.02, "10.0.0.1")
+	low.PredictedPorts = []int{22, 443}
+	wide := cand("i-db", 0.9, "10.0.0.2")
+	wide.WideOpen = true
+	cfg := sweepConfig(6_000, 0.3, 0.7, 256)
+	cfg.Exploration = 0
+
+	plan := func(unlisted float64) *scanner.Plan {
+		t.Helper()
+		c := cfg
+		c.WideUnlisted = unlisted
+		p, err := scanner.NewPlan(t0, []scanner.Candidate{low, wide}, c, prof)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	item := func(p *scanner.Plan, id string) scanner.PlanItem {
+		i := slices.IndexFunc(p.Items, func(it scanner.PlanItem) bool { return it.AssetID == id })
+		if i < 0 {
+			t.Fatalf("%s not in the plan: %+v", id, p.Items)
+		}
+		return p.Items[i]
+	}
+
+	byValue := plan(1)
+	if got := item(byValue, "i-web").Tier; got != riskmap.TierLight {
+		t.Errorf("low-risk asset at %s, want light: the wide-open sweep should have won the rest", got)
+	}
+	guaranteed := int(float64(cfg.Budget) * cfg.Sweep * cfg.SweepWide)
+	if byValue.Sweep.WideWon == 0 || byValue.Sweep.WideProbes <= guaranteed {
+		t.Errorf("sweep %+v: want the wide-open asset to win probes beyond its guaranteed %d", byValue.Sweep, guaranteed)
+	}
+	if byValue.Sweep.WideCycles <= 0 {
+		t.Errorf("sweep %+v: want the cycles a wide-open rotation takes at this spend", byValue.Sweep)
+	}
+
+	fixed := plan(0)
+	if got := item(fixed, "i-web").Tier; got != riskmap.TierStandard {
+		t.Errorf("with wide_unlisted 0 the low-risk asset is at %s, want standard (escalation takes the rest)", got)
+	}
+	if fixed.Sweep.WideWon != 0 || fixed.Sweep.WideProbes >= byValue.Sweep.WideProbes {
+		t.Errorf("with wide_unlisted 0: sweep %+v, want no probes won and fewer than %d for wide-open assets", fixed.Sweep, byValue.Sweep.WideProbes)
+	}
+	// The stated periods rest on the guaranteed shares alone, so they do not change.
+	if byValue.Sweep.Period != fixed.Sweep.Period || byValue.Sweep.WidePeriod != fixed.Sweep.WidePeriod {
+		t.Errorf("periods %d/%d by value, %d/%d fixed: want the same", byValue.Sweep.Period, byValue.Sweep.WidePeriod, fixed.Sweep.Period, fixed.Sweep.WidePeriod)
+	}
+}
+
+// TestFreshDiscountsRepeatedEscalation checks planner.fresh: an asset of modest risk scanned at
+// standard ten minutes ago is not escalated to standard again while a wide-open asset has
+// never-swept ports; with the discount off, it is.
+func TestFreshDiscountsRepeatedEscalation(t *testing.T) {
+	prof := realProfiles(t)
+	web := cand("i-web", 0.3, "10.0.0.1")
+	web.PredictedPorts = []int{22, 443}
+	web.LastScanned, web.LastTier = t0.Add(-10*time.Minute), riskmap.TierStandard
+	wide := cand("i-db", 0.9, "10.0.0.2")
+	wide.WideOpen = true
+	// Scanned at light since: the standard scan before it is what counts.
+	lightSince := web
+	lightSince.LastScanned, lightSince.LastTier = t0.Add(-5*time.Minute), riskmap.TierLight
+	lightSince.LastAtTier[riskmap.TierLight] = lightSince.LastScanned
+	lightSince.LastAtTier[riskmap.TierStandard] = t0.Add(-10 * time.Minute)
+	for _, tc := range []struct {
+		name  string
+		web   scanner.Candidate
+		fresh time.Duration
+		want  riskmap.Tier
+	}{
+		{"fresh 24h", web, 24 * time.Hour, riskmap.TierLight},
+		{"fresh off", web, 0, riskmap.TierStandard},
+		{"light scan since the standard one", lightSince, 24 * time.Hour, riskmap.TierLight},
+	} {
+		web := tc.web
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := sweepConfig(6_000, 0.3, 0.7, 256)
+			cfg.Exploration, cfg.Fresh, cfg.MinRescan = 0, tc.fresh, nil
+			p, err := scanner.NewPlan(t0, []scanner.Candidate{web, wide}, cfg, prof)
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := slices.IndexFunc(p.Items, func(it scanner.PlanItem) bool { return it.AssetID == "i-web" })
+			if i < 0 {
+				t.Fatalf("i-web not planned: %+v", p.Items)
+			}
+			if got := p.Items[i].Tier; got != tc.want {
+				t.Errorf("i-web at %s, want %s (sweep %+v)", got, tc.want, *p.Sweep)
+			}
+		})
+	}
+}
