@@ -116,3 +116,24 @@ func equalFold(a, b string) bool {
 	}
 	return true
 }
+
+// wideRange is the narrowest internet-open TCP range that makes an asset wide-open.
+const wideRange = 1024
+
+// WideOpen reports whether a's rules open every TCP port, or a range of at least 1,024, to
+// the internet (an all-traffic rule, IpProtocol -1, from 0.0.0.0/0 is the common case), on an
+// asset with a public address: the assets whose whole port space the sweep covers first.
+func (a *Asset) WideOpen() bool {
+	if len(a.PublicIPs) == 0 {
+		return false
+	}
+	for _, e := range a.Exposed {
+		if !e.Internet() || (e.Proto != "all" && e.Proto != "tcp") {
+			continue
+		}
+		if e.AllPorts() || e.ToPort-e.FromPort+1 >= wideRange {
+			return true
+		}
+	}
+	return false
+}

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -59,7 +58,7 @@ func ChangeAlert(d riskmap.Diff, asset *riskmap.Asset, anomaly float32, severity
 	}
 	action := "confirm the change was intended; if not, find who made it"
 	if d.Change == riskmap.ChangeNewPort {
-		action = "if the service is not meant to be reachable: " + RuleChange(asset, d.Proto, d.Port)
+		action = "if the service is not meant to be reachable: " + findings.Action(riskmap.Finding{IP: d.IP, Port: d.Port, Proto: d.Proto}, asset)
 	}
 	return riskmap.Alert{
 		Schema: riskmap.AlertSchema, ID: alertID("change", d.ScanID, d.AssetID, d.IP, fmt.Sprint(d.Port), d.Change),
@@ -81,57 +80,6 @@ func short(id string) string {
 		return id[:12]
 	}
 	return id
-}
-
-// RuleChange says which ingress rule to remove so that proto/port is no longer reachable from
-// the internet, with the provider's command when riskmap knows it.
-func RuleChange(a *riskmap.Asset, proto string, port int) string {
-	if proto == "" {
-		proto = "tcp"
-	}
-	if a == nil {
-		return fmt.Sprintf("close %s/%d or restrict who can reach it", proto, port)
-	}
-	var open []riskmap.Exposure
-	for _, e := range a.Exposed {
-		if e.Internet() && e.Covers(proto, port) {
-			open = append(open, e)
-		}
-	}
-	if len(open) == 0 {
-		return fmt.Sprintf("no security rule of %s allows %s/%d: the port is reachable around the rules (stale inventory or a host firewall); close it on the host", a.ID, proto, port)
-	}
-	var steps []string
-	for _, e := range open {
-		rng := fmt.Sprint(e.FromPort)
-		if e.ToPort != e.FromPort {
-			rng = fmt.Sprintf("%d-%d", e.FromPort, e.ToPort)
-		}
-		switch a.Provider {
-		case "aws":
-			for _, sg := range a.SecurityGroups {
-				flag := "--cidr"
-				if strings.Contains(e.Source, ":") {
-					flag = "--ipv6-cidr"
-				}
-				steps = append(steps, fmt.Sprintf("aws ec2 revoke-security-group-ingress --group-id %s --protocol %s --port %s %s %s", sg, e.Proto, rng, flag, e.Source))
-			}
-		default:
-			steps = append(steps, fmt.Sprintf("remove the rule allowing %s/%s from %s to %s", e.Proto, rng, e.Source, a.ID))
-		}
-	}
-	return "restrict the source to known networks, or: " + strings.Join(dedupe(steps), "; ")
-}
-
-func dedupe(s []string) []string {
-	sort.Strings(s)
-	out := s[:0]
-	for i, x := range s {
-		if i == 0 || x != s[i-1] {
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 // Alerter delivers alerts: to the alerts table, a JSONL file and, when set, a webhook.

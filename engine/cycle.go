@@ -1,3 +1,7 @@
+// Over 400 lines: one cycle's steps in the order they run (recover, sync, plan, scan and
+// record, confirm, re-score, alert, retrain, metrics); split, the order would no longer read
+// top to bottom in one place.
+
 package engine
 
 import (

@@ -12,27 +12,6 @@ import (
 	"github.com/riskmap/riskmap/scanner"
 )
 
-// wideRange is the narrowest internet-open TCP range that makes an asset wide-open.
-const wideRange = 1024
-
-// WideOpen reports whether a's rules open every TCP port, or a range of at least 1,024, to
-// the internet (an all-traffic rule, IpProtocol -1, from 0.0.0.0/0 is the common case), on an
-// asset with a public address: the assets whose whole port space the sweep covers first.
-func WideOpen(a *riskmap.Asset) bool {
-	if len(a.PublicIPs) == 0 {
-		return false
-	}
-	for _, e := range a.Exposed {
-		if !e.Internet() || (e.Proto != "all" && e.Proto != "tcp") {
-			continue
-		}
-		if e.AllPorts() || e.ToPort-e.FromPort+1 >= wideRange {
-			return true
-		}
-	}
-	return false
-}
-
 // probedAsOf folds the coverage table, up to at, into when each TCP port of each asset was
 // last probed.
 func probedAsOf(ctx context.Context, s *datasets.Store, at time.Time) (map[string]scanner.Probed, error) {
@@ -55,21 +34,6 @@ func probedAsOf(ctx context.Context, s *datasets.Store, at time.Time) (map[strin
 	return out, nil
 }
 
-// seriousPorts lists, per asset, the ports of its serious findings (the ingester keeps them:
-// no table read after the first).
-func seriousPorts(findings []riskmap.Finding) map[string][]int {
-	out := map[string][]int{}
-	for _, f := range findings {
-		if !f.Severity.Serious() || f.AssetID == "" || f.Port <= 0 {
-			continue
-		}
-		if !slices.Contains(out[f.AssetID], f.Port) {
-			out[f.AssetID] = append(out[f.AssetID], f.Port)
-		}
-	}
-	return out
-}
-
 // exploreInputs gives the candidates what the sweep and the re-checks read (their exposure
 // width, when each port was last probed, the ports of their known serious exposures), adds
 // the ports the estate's history predicts (features.PortPriors) to their predicted ports, and
@@ -79,7 +43,7 @@ func exploreInputs(ctx context.Context, s *datasets.Store, est *features.Estate,
 	if err != nil {
 		return err
 	}
-	serious := seriousPorts(findings)
+	serious := features.SeriousPorts(findings)
 	open, err := est.OpenPorts(ctx)
 	if err != nil {
 		return err
@@ -95,13 +59,13 @@ func exploreInputs(ctx context.Context, s *datasets.Store, est *features.Estate,
 	for i := range cands {
 		c := &cands[i]
 		if a := byID[c.AssetID]; a != nil {
-			c.WideOpen = WideOpen(a)
+			c.WideOpen = a.WideOpen()
 		}
 		c.Probed, c.KnownSerious = probed[c.AssetID], serious[c.AssetID]
 		c.PredictedPorts = slices.Clone(c.PredictedPorts) // shared with the predicted map
 		c.PortReasons = map[int]string{}
 		for _, p := range c.PredictedPorts {
-			c.PortReasons[p] = predictedWhy(byID[c.AssetID], open[c.AssetID], p)
+			c.PortReasons[p] = features.PredictedWhy(byID[c.AssetID], open[c.AssetID], p)
 		}
 		for _, pr := range priors[c.AssetID] {
 			if len(c.PredictedPorts) >= features.MaxPredicted {
@@ -115,19 +79,4 @@ func exploreInputs(ctx context.Context, s *datasets.Store, est *features.Estate,
 		slices.Sort(c.PredictedPorts)
 	}
 	return nil
-}
-
-// predictedWhy says why features.PredictedPorts predicted port for a (see its doc).
-func predictedWhy(a *riskmap.Asset, open []int, port int) string {
-	if slices.Contains(open, port) {
-		return "seen open on this asset"
-	}
-	if a != nil {
-		for _, e := range a.Exposed {
-			if (e.Proto == "tcp" || e.Proto == "all") && !e.AllPorts() && e.ToPort-e.FromPort < 16 && e.Covers("tcp", port) {
-				return "a security rule allows it (from " + e.Source + ")"
-			}
-		}
-	}
-	return "open on a sibling of the same image or group"
 }

@@ -1,3 +1,6 @@
+// Over 400 lines: most of it is the report's single HTML template, kept in one piece so that
+// the page reads in order; the data it is filled from is built in the other files.
+
 package report
 
 import (

@@ -1,3 +1,6 @@
+// Over 400 lines: the planner's one greedy (re-checks, guaranteed sweep shares, tiers by
+// value, exploration, the sweep's remainder) works on shared state that reads best together.
+
 package scanner
 
 import (

@@ -1,3 +1,6 @@
+// Over 400 lines: the delivery-semantics tests (SIGKILL mid-scan, coordinator restart,
+// duplicate result, dead letters) share one server, lab and worker-process harness.
+
 package workers_test
 
 import (

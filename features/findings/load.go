@@ -1,3 +1,6 @@
+// Over 400 lines: the rules file's loader and its validation, field by field, so that every
+// error names the rule and the field; the checks share one position-tracking decoder.
+
 package findings
 
 import (

@@ -1,3 +1,6 @@
+// Over 400 lines: the hand-written XML byte scanner (prolog, DOCTYPE, elements, attributes,
+// entities, invalid-byte recovery) is one state machine; split, its states would be apart.
+
 package nmapxml
 
 import (
