@@ -33,7 +33,13 @@ const (
 //     service found on an unlisted port of one host is predicted for its siblings at once;
 //   - co-occurrence: a port b that at least half (and at least 2) of the hosts with port a
 //     open also have open, for each port a the asset has open: a service's admin, metrics or
-//     clustering ports.
+//     clustering ports;
+//   - wide-open peers: for a wide-open asset (Asset.WideOpen: its rules let every port, or a
+//     wide range, through from the internet), a port open on another wide-open asset. People
+//     run the same odd ports on the hosts they open "for a moment" (telnet moved to 52323, a
+//     VNC on 45900); on such a host no rule keeps that port from the internet, and no list
+//     names it, so only the estate's own history can predict it before a sweep reaches it.
+//     These come first: they are what the sweep would otherwise take cycles to find.
 //
 // Each prior says why. It reads nothing: assets and open (per asset, the TCP ports it was seen
 // to open; Estate.OpenPorts) come from the estate a cycle has already loaded.
@@ -59,8 +65,12 @@ func PortPriors(ctx context.Context, assets []riskmap.Asset, open map[string][]i
 		}
 	}
 	members := map[string][]string{} // "sg:<id>" or "subnet:<id>" -> asset ids
+	var wide []string                // wide-open asset ids
 	for i := range assets {
 		a := &assets[i]
+		if a.WideOpen() {
+			wide = append(wide, a.ID)
+		}
 		for _, sg := range a.SecurityGroups {
 			members["sg:"+sg] = append(members["sg:"+sg], a.ID)
 		}
@@ -79,16 +89,35 @@ func PortPriors(ctx context.Context, assets []riskmap.Asset, open map[string][]i
 		mine := open[a.ID]
 		type cand struct {
 			port    int
+			first   bool // a wide-open peer's port: ranked before the others
 			support int
 			why     string
 		}
 		best := map[int]cand{}
-		offer := func(port, support int, why string) {
+		offer := func(port, support int, first bool, why string) {
 			if slices.Contains(mine, port) {
 				return
 			}
-			if c, ok := best[port]; !ok || support > c.support {
-				best[port] = cand{port, support, why}
+			if c, ok := best[port]; !ok || (first && !c.first) || (first == c.first && support > c.support) {
+				best[port] = cand{port, first, support, why}
+			}
+		}
+		if a.WideOpen() {
+			count := map[int]int{}
+			example := map[int]string{}
+			for _, id := range wide {
+				if id == a.ID {
+					continue
+				}
+				for _, p := range open[id] {
+					count[p]++
+					if example[p] == "" {
+						example[p] = id
+					}
+				}
+			}
+			for p, n := range count {
+				offer(p, n, true, fmt.Sprintf("open on %d other wide-open asset(s) (e.g. %s), and this asset's rules let every port through", n, example[p]))
 			}
 		}
 		var sets []string
@@ -117,12 +146,12 @@ func PortPriors(ctx context.Context, assets []riskmap.Asset, open map[string][]i
 				kind, name = "subnet", set[len("subnet:"):]
 			}
 			for p, n := range count {
-				offer(p, n, fmt.Sprintf("open on %d sibling(s) in %s %s (e.g. %s)", n, kind, name, example[p]))
+				offer(p, n, false, fmt.Sprintf("open on %d sibling(s) in %s %s (e.g. %s)", n, kind, name, example[p]))
 			}
 		}
 		for _, x := range mine {
 			for _, f := range after[x] {
-				offer(f.port, f.n, fmt.Sprintf("co-occurs with %d/tcp: open together on %d of the %d hosts with %d open", x, f.n, single[x], x))
+				offer(f.port, f.n, false, fmt.Sprintf("co-occurs with %d/tcp: open together on %d of the %d hosts with %d open", x, f.n, single[x], x))
 			}
 		}
 		if len(best) == 0 {
@@ -133,6 +162,9 @@ func PortPriors(ctx context.Context, assets []riskmap.Asset, open map[string][]i
 			list = append(list, c)
 		}
 		sort.Slice(list, func(i, j int) bool {
+			if list[i].first != list[j].first {
+				return list[i].first
+			}
 			if list[i].support != list[j].support {
 				return list[i].support > list[j].support
 			}

@@ -93,3 +93,64 @@ func TestPortPriors(t *testing.T) {
 		t.Errorf("priors before the scan: %v, want none (nothing after asOf is read)", before)
 	}
 }
+
+// TestPortPriorsWidePeers checks the wide-open prior: a port open on one wide-open asset is
+// predicted, ahead of every other prior, for the other wide-open assets, even in another VPC
+// and another security group, and never for an asset whose rules do not let it through.
+func TestPortPriorsWidePeers(t *testing.T) {
+	wide := riskmap.Exposure{Proto: "all", FromPort: 0, ToPort: 65535, Source: "0.0.0.0/0"}
+	web := riskmap.Exposure{Proto: "tcp", FromPort: 443, ToPort: 443, Source: "0.0.0.0/0"}
+	asset := func(id, sg string, e riskmap.Exposure) riskmap.Asset {
+		return riskmap.Asset{ID: id, SecurityGroups: []string{sg}, PublicIPs: []string{"203.0.113." + id[2:]}, Exposed: []riskmap.Exposure{e}}
+	}
+	assets := []riskmap.Asset{
+		asset("i-1", "sg-a", wide), asset("i-2", "sg-b", wide), asset("i-3", "sg-c", wide),
+		asset("i-4", "sg-a", web),
+	}
+	// i-1 and i-4 share sg-a, so i-4 gets i-1's ports as a sibling, not as a wide-open peer.
+	open := map[string][]int{"i-1": {22, 52323}, "i-2": {22}, "i-3": {22, 8080}}
+	// Enough co-occurring ports to fill i-2's list, were the wide-open prior not ranked first.
+	for n := 0; n < 40; n++ {
+		id := "c-" + string(rune('a'+n%26)) + string(rune('a'+n/26))
+		assets = append(assets, asset(id, "sg-z", web))
+		ports := []int{22}
+		for p := 0; p < 40; p++ {
+			ports = append(ports, 20000+p)
+		}
+		open[id] = ports
+	}
+	priors, err := features.PortPriors(context.Background(), assets, open)
+	if err != nil {
+		t.Fatal(err)
+	}
+	why := func(id string, port int) (int, string) {
+		for i, p := range priors[id] {
+			if p.Port == port {
+				return i, p.Why
+			}
+		}
+		return -1, ""
+	}
+	for _, c := range []struct {
+		id   string
+		port int
+	}{{"i-2", 52323}, {"i-2", 8080}, {"i-3", 52323}, {"i-1", 8080}} {
+		i, w := why(c.id, c.port)
+		if i < 0 {
+			t.Errorf("%s: port %d not predicted; priors %v", c.id, c.port, priors[c.id])
+			continue
+		}
+		if !strings.Contains(w, "wide-open") {
+			t.Errorf("%s port %d: %q, want the wide-open reason", c.id, c.port, w)
+		}
+		if i > 1 {
+			t.Errorf("%s port %d ranked %d, want among the first two", c.id, c.port, i)
+		}
+	}
+	if i, w := why("i-4", 52323); i < 0 || strings.Contains(w, "wide-open") {
+		t.Errorf("i-4 (sg-a sibling of i-1, not wide-open): port 52323 at %d, %q: want the sibling reason", i, w)
+	}
+	if i, _ := why("i-4", 8080); i >= 0 {
+		t.Errorf("i-4 is not wide-open and shares nothing with i-3, yet 8080 is predicted")
+	}
+}

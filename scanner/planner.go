@@ -61,9 +61,10 @@ type Candidate struct {
 // marginal expected findings per marginal probe (skip to light, light to deep, ...), which is
 // the classic greedy for a multiple-choice knapsack.
 //
-// It proceeds in five steps: re-checks of assets with known serious exposures (see
+// It proceeds in six steps: re-checks of assets with known serious exposures (see
 // PlannerConfig.Recheck); the port-space sweep's guaranteed shares (see Sweep), on which the
-// periods it states rest; the greedy over (1 - Exploration) of the budget, in which a wide-open
+// periods it states rest; wide-open assets' never-swept blocks, first, as far as
+// PlannerConfig.SweepWideFirst and the first looks at every asset leave room; the greedy over (1 - Exploration) of the budget, in which a wide-open
 // asset's never-swept blocks compete with tier upgrades on expected serious findings per probe
 // (Objective.SweepGain, PlannerConfig.WideUnlisted); exploration, which draws assets still
 // unplanned at random (seeded), weighted towards low value and long time since the last scan,
@@ -92,6 +93,7 @@ func NewPlan(now time.Time, cands []Candidate, cfg PlannerConfig, profiles *Prof
 	if cfg.Sweep > 0 {
 		pl.prepareSweep()
 		pl.sweepShares()
+		pl.wideFirst(cfg.Budget - explore)
 	}
 	pl.greedy(cfg.Budget - explore)
 	pl.explore(explore)
@@ -471,7 +473,8 @@ func lastSeen(now, at time.Time) string {
 	return now.Sub(at).Round(time.Hour).String() + " ago"
 }
 
-// addSweep adds k's sweep ports to its item: those its tier's list lacks, at the tier's cost;
+// addSweep adds k's sweep ports to its item: those its tier's list lacks, at a SYN probe's
+// cost (sweepProbes);
 // an asset planned only for its sweep gets an item of the sweep tier with those ports alone.
 func (pl *planner) addSweep(k *cand, it *PlanItem) {
 	t := k.tier
@@ -487,8 +490,8 @@ func (pl *planner) addSweep(k *cand, it *PlanItem) {
 		}
 	}
 	it.Swept = mergePorts(extra)
+	it.Probes = pl.profiles.Probes(t, len(k.ips), len(it.Ports), len(it.UDPPorts)) + pl.sweepProbes(len(k.ips), len(it.Swept))
 	it.Ports = mergePorts(it.Ports, extra)
-	it.Probes = pl.profiles.Probes(t, len(k.ips), len(it.Ports), len(it.UDPPorts))
 	it.Reasons = append(it.Reasons, sweepNote(k, pl.cfg.SweepBlock))
 }
 

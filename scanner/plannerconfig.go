@@ -49,9 +49,15 @@ type PlannerConfig struct {
 	// SweepTier is the tier of an asset scanned only for its sweep: light sees open ports,
 	// standard also names their services (-sV --version-light), which findings need.
 	SweepTier riskmap.Tier `yaml:"sweep_tier" json:"sweep_tier"`
+	// SweepWideFirst is the share of Budget that wide-open assets' never-swept blocks may take
+	// ahead of escalation: after every asset's first look (light, its predicted ports) and the
+	// re-checks, a wide-open asset's full port range is swept first, across as many cycles as
+	// this share needs (Plan.Sweep.WideCycles), since no rule keeps any of those ports from the
+	// internet. Escalation gets what it leaves. In [0, 1]; 0 leaves them to WideUnlisted.
+	SweepWideFirst float64 `yaml:"sweep_wide_first" json:"sweep_wide_first"`
 	// WideUnlisted is the share of a wide-open asset's value (its expected serious findings)
 	// expected on ports that no list names, in [0, 1]. Beyond its guaranteed share of the
-	// sweep, a wide-open asset's never-swept blocks compete with tier escalation on expected
+	// sweep and SweepWideFirst, a wide-open asset's never-swept blocks compete with tier escalation on expected
 	// serious findings per probe (Objective.SweepGain), with this share spread evenly over its
 	// unswept ports: the rules let every port through, so no port is likelier than another.
 	// 0 leaves wide-open assets their guaranteed share alone.
@@ -86,7 +92,8 @@ type QuietHours struct {
 // standard), 10% exploration, rescans after 6h (light), 24h (standard) and 7 days (deep), no
 // deep scans of env=prod from 09:00 to 18:00 local time, a one-hour window, anomaly weighted
 // 0.5, 70% of findings expected on predicted ports, seed 1; 30% of the budget sweeps the port
-// space (70% of it for wide-open assets) in blocks of 256 ports at the standard tier, a
+// space (70% of it for wide-open assets) in blocks of 256 ports at the standard tier, wide-open
+// assets' never-swept blocks may take up to 80% of the budget ahead of escalation, a
 // wide-open asset's unswept ports are expected to hold all of its value (wide_unlisted 1), and
 // known serious exposures are re-checked every 24h, and a scan above light stays fresh for 24h.
 func DefaultPlannerConfig() PlannerConfig {
@@ -100,7 +107,7 @@ func DefaultPlannerConfig() PlannerConfig {
 		},
 		QuietHours: []QuietHours{{Tag: "env", Value: "prod", From: "09:00", To: "18:00", Location: "Local", MaxTier: riskmap.TierStandard}},
 		Window:     time.Hour, AnomalyWeight: 0.5, PredictedShare: 0.7, Seed: 1,
-		Sweep: 0.3, SweepWide: 0.7, SweepBlock: 256, SweepTier: riskmap.TierStandard, WideUnlisted: 1, Recheck: 24 * time.Hour, Fresh: 24 * time.Hour,
+		Sweep: 0.3, SweepWide: 0.7, SweepBlock: 256, SweepTier: riskmap.TierStandard, SweepWideFirst: 0.8, WideUnlisted: 1, Recheck: 24 * time.Hour, Fresh: 24 * time.Hour,
 	}
 }
 
@@ -145,6 +152,9 @@ func (c PlannerConfig) Validate() error {
 	}
 	if !(c.SweepWide >= 0 && c.SweepWide <= 1) {
 		return bad("sweep_wide", "%v: want a share in [0, 1]", c.SweepWide)
+	}
+	if !(c.SweepWideFirst >= 0 && c.SweepWideFirst <= 1) {
+		return bad("sweep_wide_first", "%v: want a share in [0, 1]", c.SweepWideFirst)
 	}
 	if !(c.WideUnlisted >= 0 && c.WideUnlisted <= 1) {
 		return bad("wide_unlisted", "%v: want a share in [0, 1]", c.WideUnlisted)

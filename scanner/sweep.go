@@ -35,12 +35,14 @@ type Sweep struct {
 	Period     int `json:"period"`
 	WidePeriod int `json:"wide_period,omitempty"`
 	WideAssets int `json:"wide_assets,omitempty"`
-	// WideProbes is what this plan's sweep spends on wide-open assets, of which WideWon was won
-	// from tier escalation on expected serious findings per probe (PlannerConfig.WideUnlisted),
-	// beyond the guaranteed share. WideCycles is the cycles a full rotation of the wide-open
+	// WideProbes is what this plan's sweep spends on wide-open assets, of which WideFirst went
+	// to their never-swept blocks ahead of escalation (PlannerConfig.SweepWideFirst) and WideWon
+	// was won from tier escalation on expected serious findings per probe
+	// (PlannerConfig.WideUnlisted), both beyond the guaranteed share. WideCycles is the cycles a full rotation of the wide-open
 	// assets' ranges takes at this plan's spend: the physical bound at this budget, not a
 	// promise (the spend beyond the guaranteed share depends on what escalation offers).
 	WideProbes int    `json:"wide_probes,omitempty"`
+	WideFirst  int    `json:"wide_first,omitempty"`
 	WideWon    int    `json:"wide_won,omitempty"`
 	WideCycles int    `json:"wide_cycles,omitempty"`
 	Note       string `json:"note,omitempty"`
@@ -66,6 +68,8 @@ type sweeper struct {
 	share, shareWide int
 	unswept          map[int]int // wide-open asset (index in pl.cs) -> ports in its never-probed blocks
 	won              int         // probes the wide-open sweep won from escalation on value
+	first            int         // probes wideFirst took, beyond the guaranteed share
+	wideSpent        int         // probes the plan spends on wide-open assets' blocks so far
 }
 
 // prepareSweep cuts the in-scope assets' port spaces into units and orders each class.
@@ -73,7 +77,6 @@ func (pl *planner) prepareSweep() {
 	block := pl.cfg.SweepBlock
 	order := pl.profiles.order
 	nBlocks := (len(order) + block - 1) / block
-	factor := max(pl.profiles.Profile(riskmap.TierLight).Factor, pl.profiles.Profile(riskmap.TierStandard).Factor)
 	sw := &sweeper{unswept: map[int]int{}}
 	last := make([]int64, 65536)
 	for i, k := range pl.cs {
@@ -100,7 +103,7 @@ func (pl *planner) prepareSweep() {
 			for _, p := range ports {
 				age = min(age, last[p])
 			}
-			u := unit{k: i, block: b, age: age, cost: int(math.Ceil(float64(len(k.ips)*len(ports)) * factor)), ports: len(ports)}
+			u := unit{k: i, block: b, age: age, cost: pl.sweepProbes(len(k.ips), len(ports)), ports: len(ports)}
 			if k.c.WideOpen {
 				sw.wide = append(sw.wide, u)
 				sw.cWide += u.cost
@@ -160,7 +163,9 @@ func (pl *planner) sweepShares() {
 	sw.shareWide = min(int(float64(sw.share)*pl.cfg.SweepWide), sw.cWide)
 	// Each class takes its blocks in order and stops at the first that does not fit its
 	// share: skipping ahead would let small blocks starve a large one.
+	before := pl.spent
 	sw.wi = pl.takeUnits(sw.wide, 0, pl.spent+sw.shareWide)
+	sw.wideSpent = pl.spent - before
 	sw.ri = pl.takeUnits(sw.rest, 0, pl.spent+sw.share-sw.shareWide)
 }
 
@@ -195,12 +200,41 @@ func (pl *planner) wideNext(limit int) (upgrade, bool) {
 	return upgrade{}, false
 }
 
+// wideFirst sweeps wide-open assets' never-swept blocks ahead of the greedy: no rule keeps any
+// port of such an asset from the internet, so what nobody has looked at there comes before a
+// deeper look at what somebody has. It spends, on wide-open assets in all (their guaranteed
+// share included), at most cfg.SweepWideFirst of the budget, and leaves under limit the room
+// that a first look (the light tier: predicted ports) at every asset not yet planned needs,
+// so the cheapest serious findings stay first.
+func (pl *planner) wideFirst(limit int) {
+	sw := pl.sw
+	if pl.cfg.SweepWideFirst <= 0 || sw.wi >= len(sw.wide) {
+		return
+	}
+	looks := 0
+	for _, k := range pl.cs {
+		if k.skip == "" && k.tier == riskmap.TierSkip && k.allowed[riskmap.TierLight] {
+			looks += k.probes[riskmap.TierLight]
+		}
+	}
+	cap := pl.spent + int(float64(pl.cfg.Budget)*pl.cfg.SweepWideFirst) - sw.wideSpent
+	end := sw.wi
+	for end < len(sw.wide) && sw.wide[end].age == math.MinInt64 {
+		end++
+	}
+	before := pl.spent
+	sw.wi = pl.takeUnits(sw.wide[:end], sw.wi, min(cap, limit-looks))
+	sw.first += pl.spent - before
+	sw.wideSpent += pl.spent - before
+}
+
 // takeWide takes the wide-open sweep's next unit, which wideNext offered, if it still fits.
 func (pl *planner) takeWide(limit int) {
 	sw := pl.sw
 	before := pl.spent
 	sw.wi = pl.takeUnits(sw.wide[:sw.wi+1], sw.wi, limit)
 	sw.won += pl.spent - before
+	sw.wideSpent += pl.spent - before
 }
 
 // sweepRest spends what the budget has left, after the greedy and exploration, on both
@@ -222,7 +256,7 @@ func (pl *planner) sweepRest() *Sweep {
 	pl.takeUnits(sw.wide, sw.wi, pl.cfg.Budget)
 	pl.takeUnits(sw.rest, sw.ri, pl.cfg.Budget)
 	shareRest := sw.share - sw.shareWide
-	s := &Sweep{Block: block, Share: sw.share, Units: len(sw.wide) + len(sw.rest), WideAssets: sw.wideAssets, WideWon: sw.won}
+	s := &Sweep{Block: block, Share: sw.share, Units: len(sw.wide) + len(sw.rest), WideAssets: sw.wideAssets, WideWon: sw.won, WideFirst: sw.first}
 	s.WidePeriod = period(sw.cWide, sw.shareWide, sw.maxWide)
 	s.Period = max(period(sw.cRest, shareRest, sw.maxRest), s.WidePeriod)
 	if want := int(float64(pl.cfg.Budget) * pl.cfg.Sweep); sw.share < want {
@@ -275,6 +309,14 @@ func (pl *planner) takeUnits(us []unit, from, limit int) int {
 		}
 	}
 	return len(us)
+}
+
+// sweepProbes is what sweeping ports ports of an asset with ips addresses costs. A swept port
+// costs what the light tier's ports cost (a SYN probe), whatever the item's tier: nmap runs
+// version detection and scripts only on the ports it finds open, and ports that no list names
+// are nearly all closed. The tier's own ports are priced by the tier (Profiles.Probes).
+func (pl *planner) sweepProbes(ips, ports int) int {
+	return int(math.Ceil(float64(ips*ports) * pl.profiles.Profile(riskmap.TierLight).Factor))
 }
 
 // period is the guarantee of a class that costs total probes per full rotation and gets share

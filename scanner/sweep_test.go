@@ -243,6 +243,7 @@ func TestSweepConfig(t *testing.T) {
 		{"sweep and exploration reach 1", "sweep", func(c *scanner.PlannerConfig) { c.Sweep, c.Exploration = 0.6, 0.4 }},
 		{"wide share negative", "sweep_wide", func(c *scanner.PlannerConfig) { c.SweepWide = -0.1 }},
 		{"wide unlisted above 1", "wide_unlisted", func(c *scanner.PlannerConfig) { c.WideUnlisted = 1.5 }},
+		{"wide first above 1", "sweep_wide_first", func(c *scanner.PlannerConfig) { c.SweepWideFirst = 1.5 }},
 		{"negative fresh", "fresh", func(c *scanner.PlannerConfig) { c.Fresh = -time.Hour }},
 		{"block too small", "sweep_block", func(c *scanner.PlannerConfig) { c.SweepBlock = 8 }},
 		{"deep sweep tier", "sweep_tier", func(c *scanner.PlannerConfig) { c.SweepTier = riskmap.TierDeep }},

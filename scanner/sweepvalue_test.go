@@ -1,6 +1,7 @@
 package scanner_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -19,7 +20,7 @@ func TestSweepWideWinsOverLowRiskEscalation(t *testing.T) {
 	wide := cand("i-db", 0.9, "10.0.0.2")
 	wide.WideOpen = true
 	cfg := sweepConfig(6_000, 0.3, 0.7, 256)
-	cfg.Exploration = 0
+	cfg.Exploration, cfg.SweepWideFirst = 0, 0 // the competition on value alone
 
 	plan := func(unlisted float64) *scanner.Plan {
 		t.Helper()
@@ -95,7 +96,7 @@ func TestFreshDiscountsRepeatedEscalation(t *testing.T) {
 		web := tc.web
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := sweepConfig(6_000, 0.3, 0.7, 256)
-			cfg.Exploration, cfg.Fresh, cfg.MinRescan = 0, tc.fresh, nil
+			cfg.Exploration, cfg.Fresh, cfg.MinRescan, cfg.SweepWideFirst = 0, tc.fresh, nil, 0
 			p, err := scanner.NewPlan(t0, []scanner.Candidate{web, wide}, cfg, prof)
 			if err != nil {
 				t.Fatal(err)
@@ -108,5 +109,76 @@ func TestFreshDiscountsRepeatedEscalation(t *testing.T) {
 				t.Errorf("i-web at %s, want %s (sweep %+v)", got, tc.want, *p.Sweep)
 			}
 		})
+	}
+}
+
+// TestSweepWideFirst checks planner.sweep_wide_first: a wide-open asset's never-swept blocks
+// are swept ahead of escalation, within the cap, after a first look at every asset; once its
+// whole range has been swept they go back to the rotation; with the cap 0 escalation wins.
+func TestSweepWideFirst(t *testing.T) {
+	prof := realProfiles(t)
+	var cands []scanner.Candidate
+	for i := 0; i < 20; i++ {
+		c := cand(fmt.Sprintf("i-web-%02d", i), 0.6, fmt.Sprintf("10.0.0.%d", i+1))
+		c.PredictedPorts = []int{22, 443}
+		cands = append(cands, c)
+	}
+	wide := cand("i-wide", 0.3, "10.0.1.1")
+	wide.WideOpen = true
+	cands = append(cands, wide)
+	const budget = 40_000 // light for all (~2,100), standard for all (~24,000), one range (65,535): not all of it
+	plan := func(first float64, cs []scanner.Candidate) *scanner.Plan {
+		t.Helper()
+		cfg := sweepConfig(budget, 0.3, 0.7, 256)
+		cfg.SweepWideFirst, cfg.WideUnlisted = first, 0
+		p, err := scanner.NewPlan(t0, cs, cfg, prof)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if p.Probes > budget {
+			t.Fatalf("plan probes %d above the budget %d", p.Probes, budget)
+		}
+		return p
+	}
+	tiers := func(p *scanner.Plan) (light, standard int) {
+		for _, it := range p.Items {
+			switch {
+			case it.AssetID == "i-wide":
+			case it.Tier == riskmap.TierLight:
+				light++
+			case it.Tier >= riskmap.TierStandard:
+				standard++
+			}
+		}
+		return light, standard
+	}
+
+	p := plan(0.8, cands)
+	light, standard := tiers(p)
+	if light+standard != 20 {
+		t.Errorf("%d of 20 assets planned: the first looks must come before the wide-open sweep", light+standard)
+	}
+	if p.Sweep.WideFirst == 0 {
+		t.Fatalf("sweep %+v: want the wide-open asset's never-swept blocks taken first", *p.Sweep)
+	}
+	if max := int(0.8 * budget); p.Sweep.WideProbes > max {
+		t.Errorf("wide-open sweep %d probes, above the cap of %d", p.Sweep.WideProbes, max)
+	}
+	off := plan(0, cands)
+	_, standardOff := tiers(off)
+	if standardOff <= standard || off.Sweep.WideProbes >= p.Sweep.WideProbes {
+		t.Errorf("cap 0: %d escalated and %d wide probes; cap 0.8: %d escalated and %d wide probes: want escalation to win without the cap",
+			standardOff, off.Sweep.WideProbes, standard, p.Sweep.WideProbes)
+	}
+
+	// Swept once, every port, an hour ago: nothing is never-swept, so nothing goes first.
+	swept := slices.Clone(cands)
+	swept[len(swept)-1].Probed = scanner.Probed{}.Paint(1, 65535, t0.Add(-time.Hour))
+	again := plan(0.8, swept)
+	if again.Sweep.WideFirst != 0 {
+		t.Errorf("swept once: %d probes went first, want 0 (the rotation's share takes it)", again.Sweep.WideFirst)
 	}
 }
