@@ -42,9 +42,12 @@
 // (Plan.Split: predicted ports, re-checks, escalation, exploration, sweep), and Profiles.Explain
 // says why each port of an item is in it (explain.go). Assets with known serious exposures are
 // re-checked on a schedule (PlannerConfig.Recheck) before the greedy spends the rest.
-// The budget goes by value, not by fixed shares: beyond the sweep's guaranteed shares (on which
-// the stated periods rest), a wide-open asset's never-swept blocks compete with tier upgrades
-// in the one greedy on expected serious findings per probe (Objective.SweepGain,
+// A wide-open asset's never-swept blocks go first (PlannerConfig.SweepWideFirst: up to 80% of the
+// budget, after a first look at every asset), since no rule keeps any of its ports from the
+// internet; a swept port is priced as a SYN probe, since nmap names services only on the ports
+// it finds open. Beyond that, the budget goes by value, not by fixed shares: beyond the sweep's
+// guaranteed shares (on which the stated periods rest), a wide-open asset's never-swept blocks
+// compete with tier upgrades in the one greedy on expected serious findings per probe (Objective.SweepGain,
 // PlannerConfig.WideUnlisted), and repeating a tier above light on an asset scanned at it
 // recently counts only what may have changed since (PlannerConfig.Fresh).
 //

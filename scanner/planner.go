@@ -93,7 +93,7 @@ func NewPlan(now time.Time, cands []Candidate, cfg PlannerConfig, profiles *Prof
 	if cfg.Sweep > 0 {
 		pl.prepareSweep()
 		pl.sweepShares()
-		pl.wideFirst(cfg.Budget - explore)
+		pl.wideFirst()
 	}
 	pl.greedy(cfg.Budget - explore)
 	pl.explore(explore)

@@ -203,10 +203,11 @@ func (pl *planner) wideNext(limit int) (upgrade, bool) {
 // wideFirst sweeps wide-open assets' never-swept blocks ahead of the greedy: no rule keeps any
 // port of such an asset from the internet, so what nobody has looked at there comes before a
 // deeper look at what somebody has. It spends, on wide-open assets in all (their guaranteed
-// share included), at most cfg.SweepWideFirst of the budget, and leaves under limit the room
-// that a first look (the light tier: predicted ports) at every asset not yet planned needs,
-// so the cheapest serious findings stay first.
-func (pl *planner) wideFirst(limit int) {
+// share included), at most cfg.SweepWideFirst of the budget, and leaves the room that a first
+// look (the light tier: predicted ports) at every asset not yet planned needs, so the cheapest
+// serious findings stay first. That room covers exploration too, which gives unplanned assets
+// their lightest tier.
+func (pl *planner) wideFirst() {
 	sw := pl.sw
 	if pl.cfg.SweepWideFirst <= 0 || sw.wi >= len(sw.wide) {
 		return
@@ -223,7 +224,7 @@ func (pl *planner) wideFirst(limit int) {
 		end++
 	}
 	before := pl.spent
-	sw.wi = pl.takeUnits(sw.wide[:end], sw.wi, min(cap, limit-looks))
+	sw.wi = pl.takeUnits(sw.wide[:end], sw.wi, min(cap, pl.cfg.Budget-looks))
 	sw.first += pl.spent - before
 	sw.wideSpent += pl.spent - before
 }
