@@ -42,7 +42,7 @@ run ./training 'BenchmarkScoreParquet$' 1x
 run ./training 'BenchmarkScoreParquetRSS$' 1x 1
 run ./features/inventory/live 'BenchmarkAWSSync' 1x   # 50,000 instances (RISKMAP_BENCH_INSTANCES), about 90 s a run
 run ./engine 'BenchmarkScanEfficiency' 1x 1   # one run: it takes about 20 minutes
-run ./engine 'BenchmarkExploration' 1x 1      # one run: 60 hosts, 6 cycles, three strategies
+run ./engine 'BenchmarkExploration' 1x 1      # one run: 150 hosts (3 all-traffic), 6 cycles, three strategies
 run ./workers 'BenchmarkWorkers|BenchmarkDispatchOverhead' 2x   # scan workers over NATS JetStream
 # The main job, and its report checked in headless Chromium with a screenshot.
 ./bin/riskmap demo --dir "$out/demo" | tee "$out/demo.txt"

@@ -31,6 +31,10 @@ type explorationRun struct {
 	Packets []uint64  `json:"packets"`        // per cycle, on the namespace's lo
 	Detect  []int     `json:"detect_cycles"`  // per drift event, -1 if never
 	Missed  []string  `json:"missed_at_last"` // serious exposures not known after the last cycle
+	// FoundBy says, per drift event, what in riskmap's plan probed the port in the cycle that
+	// found it: "sweep" (the port-space sweep), "prediction" (a tier's list or a predicted
+	// port: a rule, a sibling, a wide-open peer), or "missed".
+	FoundBy []string `json:"found_by,omitempty"`
 }
 
 // BenchmarkExploration is the port-space benchmark: a lab estate with the hard cases
@@ -45,10 +49,10 @@ type explorationRun struct {
 func BenchmarkExploration(b *testing.B) {
 	netns.Require(b)
 	ctx := context.Background()
-	hosts := envInt("RISKMAP_BENCH_EXPLORE_HOSTS", 60)
+	hosts := envInt("RISKMAP_BENCH_EXPLORE_HOSTS", 150)
 	cycles := envInt("RISKMAP_BENCH_EXPLORE_CYCLES", 6)
 	ecfg := estate.DefaultConfig()
-	ecfg.Hosts, ecfg.Seed, ecfg.Unlisted = hosts, int64(envInt("RISKMAP_BENCH_EXPLORE_SEED", 11)), envInt("RISKMAP_BENCH_EXPLORE_UNLISTED", max(3, hosts/40))
+	ecfg.Hosts, ecfg.Seed, ecfg.Unlisted = hosts, int64(envInt("RISKMAP_BENCH_EXPLORE_SEED", 1)), envInt("RISKMAP_BENCH_EXPLORE_UNLISTED", max(3, hosts/40))
 	ecfg.Start = time.Now().UTC().Add(-time.Duration(cycles) * 24 * time.Hour).Truncate(time.Hour)
 	epochs := []*estate.Estate{estate.Generate(ecfg)}
 	for len(epochs) < cycles {
@@ -180,10 +184,10 @@ func BenchmarkExploration(b *testing.B) {
 
 	var runs []explorationRun
 	var period, widePeriod int
-	var wideProbes, wideWon, wideCycles []int // per cycle, from riskmap's plans
+	var wideProbes, wideWon, wideFirst, wideCycles []int // per cycle, from riskmap's plans
 	wideAssets := 0
 	for i := 0; i < b.N; i++ {
-		wideProbes, wideWon, wideCycles = wideProbes[:0], wideWon[:0], wideCycles[:0]
+		wideProbes, wideWon, wideFirst, wideCycles = wideProbes[:0], wideWon[:0], wideFirst[:0], wideCycles[:0]
 		runs = runs[:0]
 		// riskmap: one workspace across the cycles.
 		dir := b.TempDir()
@@ -218,6 +222,7 @@ func BenchmarkExploration(b *testing.B) {
 			plans = append(plans, rep.Plan)
 			if sw := rep.Plan.Sweep; sw != nil {
 				wideProbes, wideWon, wideCycles = append(wideProbes, sw.WideProbes), append(wideWon, sw.WideWon), append(wideCycles, sw.WideCycles)
+				wideFirst = append(wideFirst, sw.WideFirst)
 				b.Logf("riskmap cycle %d: split %s; sweep %+v", c+1, rep.Plan.Split, *sw)
 			}
 			probed := map[string]scanner.PortList{}
@@ -239,6 +244,15 @@ func BenchmarkExploration(b *testing.B) {
 			return probed, open
 		}))
 		w.Close()
+		if r := &runs[0]; len(r.Known) > 0 {
+			for i, ev := range events {
+				how := "missed"
+				if d := r.Detect[i]; d >= 0 {
+					how = foundBy(plans[ev.cycle+d], ev.key)
+				}
+				r.FoundBy = append(r.FoundBy, how)
+			}
+		}
 		topList, err := scanner.TopPorts(perHost)
 		if err != nil {
 			b.Fatal(err)
@@ -295,12 +309,33 @@ func BenchmarkExploration(b *testing.B) {
 	out := map[string]any{"hosts": len(epochs[0].Instances), "cycles": cycles, "budget_probes": budget,
 		"ports_per_host": perHost, "drift_events": len(events), "unlisted": ecfg.Unlisted, "runs": runs,
 		"sweep_period": period, "sweep_wide_period": widePeriod,
-		"sweep_wide_probes": wideProbes, "sweep_wide_won": wideWon, "sweep_wide_cycles_at_spend": wideCycles,
+		"sweep_wide_probes": wideProbes, "sweep_wide_won": wideWon, "sweep_wide_first": wideFirst, "sweep_wide_cycles_at_spend": wideCycles,
 		"physical_wide_cycles": physicalWideCycles(epochs[0], budget), "wide_assets": wideAssets, "all_traffic_hosts": allTraffic(epochs[0]), "seed": ecfg.Seed}
 	if dir := benchOut(); dir != "" {
 		j, _ := json.MarshalIndent(out, "", "  ")
 		os.WriteFile(filepath.Join(dir, "exploration.json"), j, 0o644)
 	}
+}
+
+// foundBy says what in plan probed key (address|port): its item's sweep, or its tier's list
+// and predicted ports.
+func foundBy(plan *scanner.Plan, key string) string {
+	ip, port, _ := strings.Cut(key, "|")
+	p, _ := strconv.Atoi(port)
+	for _, it := range plan.Items {
+		for _, a := range it.IPs {
+			if a.String() != ip {
+				continue
+			}
+			if slices.Contains(it.Swept, p) {
+				return "sweep"
+			}
+			if slices.Contains(it.Ports, p) {
+				return "prediction"
+			}
+		}
+	}
+	return "not in the plan"
 }
 
 // physicalWideCycles is the fewest cycles in which the whole budget could sweep the full TCP

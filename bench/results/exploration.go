@@ -15,6 +15,7 @@ type explorationRun struct {
 	Packets []float64 `json:"packets"`
 	Detect  []int     `json:"detect_cycles"`
 	Missed  []string  `json:"missed_at_last"`
+	FoundBy []string  `json:"found_by"`
 }
 
 // exploration writes the port-space table: the share of serious exposures known after each
@@ -43,6 +44,7 @@ func exploration(b *strings.Builder, path string) error {
 		WideAssets int   `json:"wide_assets"`
 		WideProbes []int `json:"sweep_wide_probes"`
 		WideWon    []int `json:"sweep_wide_won"`
+		WideFirst  []int `json:"sweep_wide_first"`
 		AllTraffic int   `json:"all_traffic_hosts"`
 	}
 	if err := json.Unmarshal(raw, &e); err != nil {
@@ -98,6 +100,20 @@ func exploration(b *strings.Builder, path string) error {
 		if len(rm.Known) >= 3 {
 			fmt.Fprintf(b, "- at least 95%% of serious exposures known after cycle 3: %.0f%% — %s\n", 100*rm.Known[2], verdict(rm.Known[2] >= 0.95))
 		}
+		full := -1
+		for c, k := range rm.Known {
+			if k >= 1 {
+				full = c + 1
+				break
+			}
+		}
+		if e.Physical > 0 {
+			reached := "not reached in the run"
+			if full > 0 {
+				reached = fmt.Sprintf("reached at cycle %d", full)
+			}
+			fmt.Fprintf(b, "- 100%% of serious exposures known by the cycle the budget makes possible (cycle %d: see the physical bound below): %s — %s\n", e.Physical, reached, verdict(full > 0 && full <= e.Physical))
+		}
 		fmt.Fprintf(b, "- riskmap ahead of both uniform strategies at every cycle: %s\n", verdict(ahead))
 		worst, missed := -1, 0
 		for _, d := range rm.Detect {
@@ -120,15 +136,18 @@ func exploration(b *strings.Builder, path string) error {
 			v = "met"
 		}
 		fmt.Fprintf(b, "- every drift event detected within the stated bound: %s — %s; serious exposures not known after the last cycle: %v\n", within, v, rm.Missed)
+		if len(rm.FoundBy) > 0 {
+			fmt.Fprintf(b, "- what in riskmap's plan found each drift event: %v (sweep: the port-space sweep; prediction: a tier's list or a predicted port, such as a wide-open peer's)\n", rm.FoundBy)
+		}
 		if e.Physical > 0 {
-			fmt.Fprintf(b, "- physical bound: sweeping the full TCP range (at the standard tier, 78,642 probes a host) of the %d all-traffic hosts once takes at least %d cycles of the entire budget", e.AllTraffic, e.Physical)
+			fmt.Fprintf(b, "- physical bound: sweeping the full TCP range (65,535 probes a host, one SYN a port) of the %d all-traffic hosts once takes at least %d cycles of the entire budget", e.AllTraffic, e.Physical)
 			if e.WideAssets > 0 {
-				fmt.Fprintf(b, "; the planner's wide-open class (all-traffic or a range of 1,024 ports or more) holds %d assets, at least %d cycles", e.WideAssets, (e.WideAssets*78642+e.Budget-1)/e.Budget)
+				fmt.Fprintf(b, "; the planner's wide-open class (all-traffic or a range of 1,024 ports or more) holds %d assets, at least %d cycles", e.WideAssets, (e.WideAssets*65535+e.Budget-1)/e.Budget)
 			}
 			b.WriteString("\n")
 		}
 		if len(e.WideProbes) > 0 {
-			fmt.Fprintf(b, "- riskmap's sweep of wide-open assets, probes per cycle: %v, of which won from escalation on value: %v\n", e.WideProbes, e.WideWon)
+			fmt.Fprintf(b, "- riskmap's sweep of wide-open assets, probes per cycle: %v, of which taken first, ahead of escalation (`sweep_wide_first`): %v, and won from escalation on value: %v\n", e.WideProbes, e.WideFirst, e.WideWon)
 		}
 		b.WriteString("\n")
 	}
