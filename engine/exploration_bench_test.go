@@ -53,6 +53,7 @@ func BenchmarkExploration(b *testing.B) {
 	cycles := envInt("RISKMAP_BENCH_EXPLORE_CYCLES", 6)
 	ecfg := estate.DefaultConfig()
 	ecfg.Hosts, ecfg.Seed, ecfg.Unlisted = hosts, int64(envInt("RISKMAP_BENCH_EXPLORE_SEED", 1)), envInt("RISKMAP_BENCH_EXPLORE_UNLISTED", max(3, hosts/40))
+	ecfg.NovelDrift = os.Getenv("RISKMAP_BENCH_EXPLORE_NOVEL") == "1" // drift on ports nothing predicts
 	ecfg.Start = time.Now().UTC().Add(-time.Duration(cycles) * 24 * time.Hour).Truncate(time.Hour)
 	epochs := []*estate.Estate{estate.Generate(ecfg)}
 	for len(epochs) < cycles {
@@ -307,7 +308,7 @@ func BenchmarkExploration(b *testing.B) {
 		metric(float64(miss), key+"_ttd_missed")
 	}
 	out := map[string]any{"hosts": len(epochs[0].Instances), "cycles": cycles, "budget_probes": budget,
-		"ports_per_host": perHost, "drift_events": len(events), "unlisted": ecfg.Unlisted, "runs": runs,
+		"ports_per_host": perHost, "drift_events": len(events), "unlisted": ecfg.Unlisted, "novel_drift": ecfg.NovelDrift, "runs": runs,
 		"sweep_period": period, "sweep_wide_period": widePeriod,
 		"sweep_wide_probes": wideProbes, "sweep_wide_won": wideWon, "sweep_wide_first": wideFirst, "sweep_wide_cycles_at_spend": wideCycles,
 		"physical_wide_cycles": physicalWideCycles(epochs[0], budget), "wide_assets": wideAssets, "all_traffic_hosts": allTraffic(epochs[0]), "seed": ecfg.Seed}

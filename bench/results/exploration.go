@@ -33,6 +33,7 @@ func exploration(b *strings.Builder, path string) error {
 		PerHost  int              `json:"ports_per_host"`
 		Events   int              `json:"drift_events"`
 		Unlisted int              `json:"unlisted"`
+		Novel    bool             `json:"novel_drift"`
 		Period   int              `json:"sweep_period"`
 		Wide     int              `json:"sweep_wide_period"`
 		Runs     []explorationRun `json:"runs"`
@@ -52,6 +53,11 @@ func exploration(b *strings.Builder, path string) error {
 	}
 	fmt.Fprintf(b, "## Port space: serious exposures known over cycles, with drift\n\nA lab estate of %d hosts with the hard cases (%d wide-open hosts with services on unlisted high ports at the start; at every later epoch a service started by hand on an unlisted port); %d cycles with drift between them; a fixed budget of %d probes a cycle (1%% of a -p- sweep, %d ports a host for the uniform strategies). Known: the serious exposures (ground truth at that cycle) whose latest probe found them open. riskmap starts from an empty workspace with the bundled models (a new user). Its plan stated a sweep period of %d cycles (%d for wide-open hosts).\n\n",
 		e.Hosts, e.Unlisted, e.Cycles, e.Budget, e.PerHost, e.Period, e.Wide)
+	if e.Novel {
+		b.WriteString("Drift here is novel (`RISKMAP_BENCH_EXPLORE_NOVEL=1`): each serious service started by hand listens on a port no instance used before, so nothing the estate has shown predicts it and only the sweep can find it.\n\n")
+	} else {
+		b.WriteString("Drift reuses the hard cases' ports (telnet and VNC on 38900, 42323, 45900, 52323), as people reuse their odd ports, so a port found on one wide-open host predicts it on the others; `RISKMAP_BENCH_EXPLORE_NOVEL=1` draws novel ports instead, which only the sweep finds.\n\n")
+	}
 	b.WriteString("| method |")
 	for c := 1; c <= e.Cycles; c++ {
 		fmt.Fprintf(b, " cycle %d |", c)

@@ -28,6 +28,12 @@ type Config struct {
 	// groups allow no such port. 0 (the default) leaves them out, and the estate is exactly the
 	// one it was before they existed. See UnlistedPorts.
 	Unlisted int
+	// NovelDrift makes Unlisted's serious drift (the service started by hand on a wide-open
+	// instance) listen on a port no instance of the estate has used before, drawn from the
+	// unassigned high range 30000-59999 (outside nmap's top-1000 list), instead of one of
+	// UnlistedPorts: a port that nothing the estate has shown can predict, which only a sweep
+	// finds. Without Unlisted it does nothing.
+	NovelDrift bool
 }
 
 // DefaultConfig is a 200-host estate in three accounts and six VPCs, epochs a day apart.

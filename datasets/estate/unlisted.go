@@ -97,6 +97,26 @@ func (g *gen) addUnlisted(i int, kind string, port int, rng *rand.Rand) Service 
 	return s
 }
 
+// novelPort draws a port in 30000-59999 that no instance of the estate listens on now, none
+// of UnlistedPorts, and none drawn before (the estate's instances keep the ports they were
+// given, so a port they listen on now covers every earlier draw still running).
+func (g *gen) novelPort(rng *rand.Rand) int {
+	used := map[int]bool{}
+	for _, u := range unlistedPorts {
+		used[u.port] = true
+	}
+	for _, in := range g.e.Instances {
+		for _, s := range in.Services {
+			used[s.Port] = true
+		}
+	}
+	for {
+		if p := 30000 + rng.IntN(30000); !used[p] {
+			return p
+		}
+	}
+}
+
 // unlistedDrift is one epoch's hard cases of drift, when cfg.Unlisted is set: a service started
 // by hand on an unlisted port of an existing wide-open instance (serious: the all-traffic rule
 // lets the internet reach it, though no rule names the port), and one on an instance whose
@@ -121,6 +141,9 @@ func (g *gen) unlistedDrift() {
 		for tries := 0; tries < 20 && len(cands) > 0; tries++ {
 			i := cands[rng.IntN(len(cands))]
 			u := unlistedPorts[rng.IntN(len(unlistedPorts))]
+			if serious && g.cfg.NovelDrift {
+				u.port = g.novelPort(rng)
+			}
 			in := g.e.Instances[i]
 			if serious && u.kind != KindTelnet && u.kind != KindVNC {
 				continue

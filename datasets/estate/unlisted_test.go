@@ -106,3 +106,39 @@ func TestUnlistedHardCases(t *testing.T) {
 		}
 	})
 }
+
+// TestNovelDrift checks Config.NovelDrift: each epoch's serious hand-started service listens
+// on a port in 30000-59999 that is none of UnlistedPorts and that no instance used before,
+// and the ground truth calls it serious.
+func TestNovelDrift(t *testing.T) {
+	cfg := estate.DefaultConfig()
+	cfg.Unlisted, cfg.NovelDrift = 3, true
+	e := estate.Generate(cfg)
+	used := map[int]bool{}
+	for _, in := range e.Instances {
+		for _, s := range in.Services {
+			used[s.Port] = true
+		}
+	}
+	novel := 0
+	for epoch := 1; epoch <= 5; epoch++ {
+		e = e.Advance()
+		for _, ev := range e.Events {
+			if ev.Kind != estate.EventPortOpened || !slices.ContainsFunc(e.Serious(), func(x estate.Exposure) bool { return x.IP == ev.IP && x.Port == ev.Port }) {
+				continue
+			}
+			if ev.Port < 30000 || ev.Port > 59999 || slices.Contains(estate.UnlistedPorts(), ev.Port) || used[ev.Port] {
+				t.Errorf("epoch %d: serious drift on port %d: want a port in 30000-59999 never used before", epoch, ev.Port)
+			}
+			novel++
+		}
+		for _, in := range e.Instances {
+			for _, s := range in.Services {
+				used[s.Port] = true
+			}
+		}
+	}
+	if novel < 3 {
+		t.Errorf("%d serious drift events on novel ports in 5 epochs, want at least 3", novel)
+	}
+}
