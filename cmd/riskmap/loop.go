@@ -155,7 +155,7 @@ func (m *Main) runPlan(ctx context.Context, args []string) error {
 		if sw.WideAssets > 0 {
 			fmt.Fprintf(m.Stdout, ", of the %d wide-open assets every %d cycles", sw.WideAssets, sw.WidePeriod)
 			if sw.WideProbes > 0 {
-				fmt.Fprintf(m.Stdout, " (this plan: %d probes on them, %d won from escalation on value; a full rotation at this spend takes %d cycles)", sw.WideProbes, sw.WideWon, sw.WideCycles)
+				fmt.Fprintf(m.Stdout, " (this plan: %d probes on them, %d of them on never-swept ports ahead of escalation (sweep_wide_first), %d won from escalation on value; a full rotation at this spend takes %d cycles)", sw.WideProbes, sw.WideFirst, sw.WideWon, sw.WideCycles)
 			}
 		}
 		fmt.Fprintln(m.Stdout)
