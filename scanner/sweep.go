@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 
 	"github.com/riskmap/riskmap"
 )
@@ -38,8 +37,8 @@ type Sweep struct {
 	// WideProbes is what this plan's sweep spends on wide-open assets, of which WideFirst went
 	// to their never-swept blocks ahead of escalation (PlannerConfig.SweepWideFirst) and WideWon
 	// was won from tier escalation on expected serious findings per probe
-	// (PlannerConfig.WideUnlisted), both beyond the guaranteed share. WideCycles is the cycles a full rotation of the wide-open
-	// assets' ranges takes at this plan's spend: the physical bound at this budget, not a
+	// (PlannerConfig.WideUnlisted), both beyond the guaranteed share. WideCycles is the cycles
+	// a full rotation of the wide-open assets' ranges takes at this plan's spend: the physical bound at this budget, not a
 	// promise (the spend beyond the guaranteed share depends on what escalation offers).
 	WideProbes int    `json:"wide_probes,omitempty"`
 	WideFirst  int    `json:"wide_first,omitempty"`
@@ -218,13 +217,13 @@ func (pl *planner) wideFirst() {
 			looks += k.probes[riskmap.TierLight]
 		}
 	}
-	cap := pl.spent + int(float64(pl.cfg.Budget)*pl.cfg.SweepWideFirst) - sw.wideSpent
+	most := pl.spent + int(float64(pl.cfg.Budget)*pl.cfg.SweepWideFirst) - sw.wideSpent
 	end := sw.wi
 	for end < len(sw.wide) && sw.wide[end].age == math.MinInt64 {
 		end++
 	}
 	before := pl.spent
-	sw.wi = pl.takeUnits(sw.wide[:end], sw.wi, min(cap, pl.cfg.Budget-looks))
+	sw.wi = pl.takeUnits(sw.wide[:end], sw.wi, min(most, pl.cfg.Budget-looks))
 	sw.first += pl.spent - before
 	sw.wideSpent += pl.spent - before
 }
@@ -370,37 +369,6 @@ func (pl *planner) recheck() {
 			k.skip = ""
 		}
 	}
-}
-
-// Split is how a plan's probes divide among what they are for.
-type Split struct {
-	// Predicted is what predicted ports add to the tiers' own lists; Rechecks the light scans
-	// of assets with known serious exposures; Escalation the rest of the tiers the scores
-	// chose; Exploration the assets drawn for exploration; Sweep the port-space sweep.
-	Predicted   int `json:"predicted"`
-	Rechecks    int `json:"rechecks"`
-	Escalation  int `json:"escalation"`
-	Exploration int `json:"exploration"`
-	Sweep       int `json:"sweep"`
-}
-
-// String is the split as one line, in probes and shares of the total.
-func (s Split) String() string {
-	total := s.Predicted + s.Rechecks + s.Escalation + s.Exploration + s.Sweep
-	if total == 0 {
-		return "no probes"
-	}
-	var b strings.Builder
-	for i, part := range []struct {
-		name string
-		n    int
-	}{{"predicted ports", s.Predicted}, {"re-checks", s.Rechecks}, {"escalation", s.Escalation}, {"exploration", s.Exploration}, {"sweep", s.Sweep}} {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "%s %d (%.0f%%)", part.name, part.n, 100*float64(part.n)/float64(total))
-	}
-	return b.String()
 }
 
 // sweepNote is the reason a plan item gives for its sweep ports.
