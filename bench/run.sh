@@ -43,9 +43,12 @@ run ./training 'BenchmarkScoreParquetRSS$' 1x 1
 run ./features/inventory/live 'BenchmarkAWSSync' 1x   # 50,000 instances (RISKMAP_BENCH_INSTANCES), about 90 s a run
 run ./engine 'BenchmarkScanEfficiency' 1x 1   # one run: it takes about 20 minutes
 run ./engine 'BenchmarkExploration' 1x 1      # one run: 150 hosts (3 all-traffic), 6 cycles, three strategies
+# The same estate with drift on ports nothing predicts, over 12 cycles (longer than the stated
+# 10-cycle bound for wide-open hosts), riskmap alone: the uniform strategies find none of it.
+RISKMAP_BENCH_EXPLORE_NOVEL=1 RISKMAP_BENCH_EXPLORE_CYCLES=12 RISKMAP_BENCH_EXPLORE_ONLY=riskmap run ./engine 'BenchmarkExploration' 1x 1
 run ./workers 'BenchmarkWorkers|BenchmarkDispatchOverhead' 2x   # scan workers over NATS JetStream
 # The main job, and its report checked in headless Chromium with a screenshot.
 ./bin/riskmap demo --dir "$out/demo" | tee "$out/demo.txt"
 bash bench/report-check.sh "$out/demo/report.html" bench/report.png
-go run ./bench/results -in "$out/bench.txt" -out bench/results.md -efficiency "$out/scan-efficiency.json" -exploration "$out/exploration.json" -demo "$out/demo.txt"
+go run ./bench/results -in "$out/bench.txt" -out bench/results.md -efficiency "$out/scan-efficiency.json" -exploration "$out/exploration.json,$out/exploration-novel.json" -demo "$out/demo.txt"
 echo "bench: wrote bench/results.md" >&2

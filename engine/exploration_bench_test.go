@@ -27,10 +27,13 @@ import (
 // each cycle, the time to detect each drift event, and the packets it sent.
 type explorationRun struct {
 	Method  string    `json:"method"`
-	Known   []float64 `json:"known_share"`    // after each cycle
-	Packets []uint64  `json:"packets"`        // per cycle, on the namespace's lo
-	Detect  []int     `json:"detect_cycles"`  // per drift event, -1 if never
-	Missed  []string  `json:"missed_at_last"` // serious exposures not known after the last cycle
+	Known   []float64 `json:"known_share"`   // after each cycle
+	Packets []uint64  `json:"packets"`       // per cycle, on the namespace's lo
+	Detect  []int     `json:"detect_cycles"` // per drift event, -1 if never
+	// Lived is, per drift event, the cycles its exposure existed from the one it appeared in
+	// (drift closes services too): a miss breaks a bound of N cycles only if it lived more.
+	Lived  []int    `json:"lived_cycles"`
+	Missed []string `json:"missed_at_last"` // serious exposures not known after the last cycle
 	// FoundBy says, per drift event, what in riskmap's plan probed the port in the cycle that
 	// found it: "sweep" (the port-space sweep), "prediction" (a tier's list or a predicted
 	// port: a rule, a sibling, a wide-open peer), or "missed".
@@ -45,7 +48,8 @@ type explorationRun struct {
 // history: a new user) and for two uniform strategies at the same per-cycle budget: nmap
 // --top-ports sized to the budget, and a rotating slice of -p- sized to the budget. Each drift
 // event (a serious exposure new at an epoch) is timed: cycles from the one it became possible
-// to the one that found it. It writes bench/out/exploration.json.
+// to the one that found it. It writes bench/out/exploration.json (exploration-novel.json with
+// RISKMAP_BENCH_EXPLORE_NOVEL=1).
 func BenchmarkExploration(b *testing.B) {
 	netns.Require(b)
 	ctx := context.Background()
@@ -71,6 +75,13 @@ func BenchmarkExploration(b *testing.B) {
 		cycle int
 	}
 	var events []event
+	eventCycles := func(evs []event) []int {
+		out := make([]int, len(evs))
+		for i, ev := range evs {
+			out[i] = ev.cycle
+		}
+		return out
+	}
 	for c := 1; c < cycles; c++ {
 		for k := range serious[c] {
 			if !serious[c-1][k] {
@@ -155,6 +166,11 @@ func BenchmarkExploration(b *testing.B) {
 				}
 			}
 			r.Detect = append(r.Detect, d)
+			lived := 0
+			for c := ev.cycle; c < cycles && serious[c][ev.key]; c++ {
+				lived++
+			}
+			r.Lived = append(r.Lived, lived)
 		}
 		return r
 	}
@@ -308,13 +324,17 @@ func BenchmarkExploration(b *testing.B) {
 		metric(float64(miss), key+"_ttd_missed")
 	}
 	out := map[string]any{"hosts": len(epochs[0].Instances), "cycles": cycles, "budget_probes": budget,
-		"ports_per_host": perHost, "drift_events": len(events), "unlisted": ecfg.Unlisted, "novel_drift": ecfg.NovelDrift, "runs": runs,
+		"ports_per_host": perHost, "drift_events": len(events), "drift_event_cycles": eventCycles(events), "unlisted": ecfg.Unlisted, "novel_drift": ecfg.NovelDrift, "runs": runs,
 		"sweep_period": period, "sweep_wide_period": widePeriod,
 		"sweep_wide_probes": wideProbes, "sweep_wide_won": wideWon, "sweep_wide_first": wideFirst, "sweep_wide_cycles_at_spend": wideCycles,
 		"physical_wide_cycles": physicalWideCycles(epochs[0], budget), "wide_assets": wideAssets, "all_traffic_hosts": allTraffic(epochs[0]), "seed": ecfg.Seed}
 	if dir := benchOut(); dir != "" {
 		j, _ := json.MarshalIndent(out, "", "  ")
-		os.WriteFile(filepath.Join(dir, "exploration.json"), j, 0o644)
+		name := "exploration.json"
+		if ecfg.NovelDrift {
+			name = "exploration-novel.json"
+		}
+		os.WriteFile(filepath.Join(dir, name), j, 0o644)
 	}
 }
 

@@ -22,7 +22,7 @@ func main() {
 	out := flag.String("out", "bench/results.md", "markdown file to write")
 	eff := flag.String("efficiency", "", "scan-efficiency.json written by BenchmarkScanEfficiency")
 	demo := flag.String("demo", "", "the demo's terminal output, quoted at the end")
-	expl := flag.String("exploration", "", "exploration.json written by BenchmarkExploration")
+	expl := flag.String("exploration", "", "exploration.json written by BenchmarkExploration (several, comma-separated: one section each)")
 	flag.Parse()
 	if err := run(*in, *out, *eff, *demo, *expl); err != nil {
 		fmt.Fprintln(os.Stderr, "results:", err)
@@ -89,8 +89,14 @@ func run(in, out, eff, demo, expl string) error {
 			return err
 		}
 	}
-	if expl != "" {
-		if err := exploration(&b, expl); err != nil {
+	for _, path := range strings.Split(expl, ",") {
+		if path == "" {
+			continue
+		}
+		if _, err := os.Stat(path); err != nil && strings.Contains(path, "novel") {
+			continue // the novel-drift run is optional
+		}
+		if err := exploration(&b, path); err != nil {
 			return err
 		}
 	}
