@@ -97,6 +97,13 @@ func (m *Main) printCycle(rep *engine.CycleReport, asJSON bool) {
 	fmt.Fprintf(m.Stdout, "%s: %d probes of %d budget; light %d, standard %d, deep %d (explore %d); %d new serious findings, %d confirmed, %d failed confirmations; %d changes, %d alerts; model %s\n",
 		c.ID, c.Probes, c.Budget, c.HostsLight, c.HostsStandard, c.HostsDeep, c.HostsExplore,
 		c.FindingsNew, c.FindingsConfirmed, c.ConfirmationsFailed, len(rep.Diffs), c.Alerts, c.ModelVersion)
+	if p := rep.Plan; p != nil {
+		fmt.Fprintf(m.Stdout, "  budget split: %s", p.Split)
+		if sw := p.Sweep; sw != nil && sw.WideFirst > 0 {
+			fmt.Fprintf(m.Stdout, "; wide-open assets' never-swept ports first (sweep_wide_first): %d probes, about %d cycles to sweep them once", sw.WideFirst, sw.WideCycles)
+		}
+		fmt.Fprintln(m.Stdout)
+	}
 	for _, r := range rep.Retrained {
 		fmt.Fprintf(m.Stdout, "  retrained %s@%s: promoted %v (%s)\n", r.Card.Name, r.Card.Version, r.Promoted, r.Why)
 	}
