@@ -39,7 +39,7 @@
 // asset's 65,535 TCP ports (Candidate.Probed, kept as ranges by probed.go), likeliest ports
 // first, wide-open assets on their own, faster rotation. The plan states the period N in which
 // every in-scope (asset, port) is probed at least once (Sweep.Period), how its probes split
-// (Plan.Split: predicted ports, re-checks, escalation, exploration, sweep), and Profiles.Explain
+// (Plan.Split: predicted ports, re-checks, first looks, escalation, exploration, sweep), and Profiles.Explain
 // says why each port of an item is in it (explain.go). Assets with known serious exposures are
 // re-checked on a schedule (PlannerConfig.Recheck) before the greedy spends the rest.
 // A wide-open asset's never-swept blocks go first (PlannerConfig.SweepWideFirst: up to 80% of the

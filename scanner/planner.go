@@ -518,6 +518,8 @@ func (pl *planner) split(k *cand, it *PlanItem, s *Split) {
 	default:
 		pred := max(0, base-pl.profiles.Probes(t, len(k.ips), pl.profiles.PortCount(t, nil), len(it.UDPPorts)))
 		s.Predicted += pred
-		s.Escalation += base - pred
+		look := min(base-pred, pl.profiles.Probes(riskmap.TierLight, len(k.ips), pl.profiles.PortCount(riskmap.TierLight, nil), len(pl.profiles.UDPPorts(riskmap.TierLight))))
+		s.FirstLooks += look
+		s.Escalation += base - pred - look
 	}
 }

@@ -8,10 +8,12 @@ import (
 // Split is how a plan's probes divide among what they are for.
 type Split struct {
 	// Predicted is what predicted ports add to the tiers' own lists; Rechecks the light scans
-	// of assets with known serious exposures; Escalation the rest of the tiers the scores
-	// chose; Exploration the assets drawn for exploration; Sweep the port-space sweep.
+	// of assets with known serious exposures; FirstLooks the light tier's own list on the
+	// assets the scores chose; Escalation what their tiers above light add to it; Exploration
+	// the assets drawn for exploration; Sweep the port-space sweep.
 	Predicted   int `json:"predicted"`
 	Rechecks    int `json:"rechecks"`
+	FirstLooks  int `json:"first_looks"`
 	Escalation  int `json:"escalation"`
 	Exploration int `json:"exploration"`
 	Sweep       int `json:"sweep"`
@@ -19,7 +21,7 @@ type Split struct {
 
 // String is the split as one line, in probes and shares of the total.
 func (s Split) String() string {
-	total := s.Predicted + s.Rechecks + s.Escalation + s.Exploration + s.Sweep
+	total := s.Predicted + s.Rechecks + s.FirstLooks + s.Escalation + s.Exploration + s.Sweep
 	if total == 0 {
 		return "no probes"
 	}
@@ -27,7 +29,7 @@ func (s Split) String() string {
 	for i, part := range []struct {
 		name string
 		n    int
-	}{{"predicted ports", s.Predicted}, {"re-checks", s.Rechecks}, {"escalation", s.Escalation}, {"exploration", s.Exploration}, {"sweep", s.Sweep}} {
+	}{{"predicted ports", s.Predicted}, {"re-checks", s.Rechecks}, {"first looks", s.FirstLooks}, {"escalation", s.Escalation}, {"exploration", s.Exploration}, {"sweep", s.Sweep}} {
 		if i > 0 {
 			b.WriteString(", ")
 		}

@@ -141,6 +141,10 @@ func TestSweepWideFirst(t *testing.T) {
 		if p.Probes > budget {
 			t.Fatalf("plan probes %d above the budget %d", p.Probes, budget)
 		}
+		sp := p.Split
+		if sum := sp.Predicted + sp.Rechecks + sp.FirstLooks + sp.Escalation + sp.Exploration + sp.Sweep; sum != p.Probes || sp.FirstLooks == 0 {
+			t.Errorf("split %+v sums to %d, want the plan's %d probes, first looks among them", sp, sum, p.Probes)
+		}
 		return p
 	}
 	tiers := func(p *scanner.Plan) (light, standard int) {
@@ -169,6 +173,9 @@ func TestSweepWideFirst(t *testing.T) {
 	}
 	off := plan(0, cands)
 	_, standardOff := tiers(off)
+	if off.Split.Escalation <= p.Split.Escalation {
+		t.Errorf("escalation %d probes with cap 0, %d with cap 0.8: want more without the cap", off.Split.Escalation, p.Split.Escalation)
+	}
 	if standardOff <= standard || off.Sweep.WideProbes >= p.Sweep.WideProbes {
 		t.Errorf("cap 0: %d escalated and %d wide probes; cap 0.8: %d escalated and %d wide probes: want escalation to win without the cap",
 			standardOff, off.Sweep.WideProbes, standard, p.Sweep.WideProbes)
