@@ -1,6 +1,9 @@
 package riskmap
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Asset kinds, as the assets table stores them.
 const (
@@ -119,6 +122,39 @@ func equalFold(a, b string) bool {
 
 // wideRange is the narrowest internet-open TCP range that makes an asset wide-open.
 const wideRange = 1024
+
+// WideRanges returns, for a wide-open asset, the TCP port ranges its rules open to the
+// internet, merged and sorted ([1, 65535] when a rule opens every port); nil for any other
+// asset. They are what the sweep takes first on it: ports outside them are no more exposed
+// than any other asset's.
+func (a *Asset) WideRanges() [][2]int {
+	if !a.WideOpen() {
+		return nil
+	}
+	var rs [][2]int
+	for _, e := range a.Exposed {
+		if !e.Internet() || (e.Proto != "all" && e.Proto != "tcp") {
+			continue
+		}
+		from, to := max(e.FromPort, 1), min(e.ToPort, 65535)
+		if e.AllPorts() {
+			from, to = 1, 65535
+		}
+		if from <= to {
+			rs = append(rs, [2]int{from, to})
+		}
+	}
+	slices.SortFunc(rs, func(x, y [2]int) int { return x[0] - y[0] })
+	var out [][2]int
+	for _, r := range rs {
+		if n := len(out); n > 0 && r[0] <= out[n-1][1]+1 {
+			out[n-1][1] = max(out[n-1][1], r[1])
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
 
 // WideOpen reports whether a's rules open every TCP port, or a range of at least 1,024, to
 // the internet (an all-traffic rule, IpProtocol -1, from 0.0.0.0/0 is the common case), on an

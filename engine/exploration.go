@@ -59,7 +59,7 @@ func exploreInputs(ctx context.Context, s *datasets.Store, est *features.Estate,
 	for i := range cands {
 		c := &cands[i]
 		if a := byID[c.AssetID]; a != nil {
-			c.WideOpen = a.WideOpen()
+			c.WideOpen, c.WideRanges = a.WideOpen(), a.WideRanges()
 		}
 		c.Probed, c.KnownSerious = probed[c.AssetID], serious[c.AssetID]
 		c.PredictedPorts = slices.Clone(c.PredictedPorts) // shared with the predicted map

@@ -37,7 +37,8 @@
 // No list names every port a service may listen on, so the planner also sweeps the port space
 // (sweep.go): a share of every cycle's budget goes to the least recently probed blocks of each
 // asset's 65,535 TCP ports (Candidate.Probed, kept as ranges by probed.go), likeliest ports
-// first, wide-open assets on their own, faster rotation. The plan states the period N in which
+// first, wide-open assets (their exposed ranges: Candidate.WideRanges) on their own, faster
+// rotation. The plan states the period N in which
 // every in-scope (asset, port) is probed at least once (Sweep.Period), how its probes split
 // (Plan.Split: predicted ports, re-checks, first looks, escalation, exploration, sweep), and Profiles.Explain
 // says why each port of an item is in it (explain.go). Assets with known serious exposures are

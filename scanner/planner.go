@@ -35,6 +35,10 @@ type Candidate struct {
 	// WideOpen marks an asset whose rules open every TCP port, or wide ranges, to the
 	// internet: the sweep covers its whole port range first and on a faster rotation.
 	WideOpen bool
+	// WideRanges are the TCP ranges a wide-open asset's rules open to the internet
+	// (riskmap.Asset.WideRanges): the sweep takes those first and leaves its other ports to
+	// the general rotation. Empty with WideOpen means every port.
+	WideRanges [][2]int
 	// Probed is when each TCP port was last probed (the workspace's coverage table); the
 	// sweep takes the least recently probed ports first.
 	Probed Probed
@@ -133,6 +137,7 @@ type cand struct {
 	recheck     bool  // given light first as a re-check of known serious exposures
 	sweep       []int // the sweep's ports, unsorted
 	sweepCost   int   // the sweep's probes as budgeted (an upper bound)
+	wideCost    int   // of which on the wide-open class (a wide-open asset's exposed ranges)
 	sweepBlocks int
 	fresh       [riskmap.TierDeep + 1]float64 // > 0 and < 1: the tier's gain beyond light was discounted (see Fresh)
 }

@@ -1,6 +1,7 @@
 package scanner
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -47,13 +48,16 @@ type Sweep struct {
 	Note       string `json:"note,omitempty"`
 }
 
-// unit is one (asset, block) the sweep may take.
+// unit is one (asset, block) the sweep may take: a block's ports, or, on a wide-open asset
+// whose rules open some ranges only, the part of a block inside them (a wide unit) or outside
+// them (a unit of the general rotation).
 type unit struct {
 	k     int   // index in pl.cs
 	block int   // index of the block in the port order
-	age   int64 // unix nanoseconds of the block's least recent probe; math.MinInt64 never
+	list  []int // its ports
+	wide  bool  // in the wide-open class
+	age   int64 // unix nanoseconds of its least recent probe; math.MinInt64 never
 	cost  int   // upper bound of its probes
-	ports int   // how many ports the block holds
 }
 
 // sweeper is the sweep's state while a plan is made: the units of each class in the order
@@ -98,19 +102,31 @@ func (pl *planner) prepareSweep() {
 		}
 		for b := 0; b < nBlocks; b++ {
 			ports := order[b*block : min((b+1)*block, len(order))]
-			age := int64(math.MaxInt64)
-			for _, p := range ports {
-				age = min(age, last[p])
+			in, out := ports, []int(nil)
+			if !k.c.WideOpen {
+				in, out = nil, ports
+			} else if len(k.c.WideRanges) > 0 {
+				in = nil
+				for _, p := range ports {
+					if slices.ContainsFunc(k.c.WideRanges, func(r [2]int) bool { return p >= r[0] && p <= r[1] }) {
+						in = append(in, p)
+					} else {
+						out = append(out, p)
+					}
+				}
 			}
-			u := unit{k: i, block: b, age: age, cost: pl.sweepProbes(len(k.ips), len(ports)), ports: len(ports)}
-			if k.c.WideOpen {
+			if len(in) > 0 {
+				u := pl.newUnit(i, b, in, last)
+				u.wide = true
 				sw.wide = append(sw.wide, u)
 				sw.cWide += u.cost
 				sw.maxWide = max(sw.maxWide, u.cost)
-				if age == math.MinInt64 {
-					sw.unswept[i] += len(ports)
+				if u.age == math.MinInt64 {
+					sw.unswept[i] += len(in)
 				}
-			} else {
+			}
+			if len(out) > 0 {
+				u := pl.newUnit(i, b, out, last)
 				sw.rest = append(sw.rest, u)
 				sw.cRest += u.cost
 				sw.maxRest = max(sw.maxRest, u.cost)
@@ -120,7 +136,7 @@ func (pl *planner) prepareSweep() {
 	// Wide-open assets: the oldest first, then the most valuable asset, its likeliest block.
 	slices.SortFunc(sw.wide, func(a, b unit) int {
 		if a.age != b.age {
-			return cmpInt64(a.age, b.age)
+			return cmp.Compare(a.age, b.age)
 		}
 		if va, vb := pl.cs[a.k].value, pl.cs[b.k].value; va != vb {
 			if va > vb {
@@ -136,7 +152,7 @@ func (pl *planner) prepareSweep() {
 	// The rest: the oldest first, then the likeliest block across all assets.
 	slices.SortFunc(sw.rest, func(a, b unit) int {
 		if a.age != b.age {
-			return cmpInt64(a.age, b.age)
+			return cmp.Compare(a.age, b.age)
 		}
 		if a.block != b.block {
 			return a.block - b.block
@@ -150,6 +166,15 @@ func (pl *planner) prepareSweep() {
 		return a.k - b.k
 	})
 	pl.sw = sw
+}
+
+// newUnit is asset k's unit of block b holding ports, aged by last (each port's last probe).
+func (pl *planner) newUnit(k, b int, ports []int, last []int64) unit {
+	age := int64(math.MaxInt64)
+	for _, p := range ports {
+		age = min(age, last[p])
+	}
+	return unit{k: k, block: b, list: ports, age: age, cost: pl.sweepProbes(len(pl.cs[k].ips), len(ports))}
 }
 
 // sweepShares spends the sweep's guaranteed shares of the budget (cfg.Sweep of it, at most what
@@ -181,7 +206,7 @@ func (pl *planner) wideNext(limit int) (upgrade, bool) {
 			return upgrade{}, false // swept before: the rotation's share takes it in turn
 		}
 		k := pl.cs[u.k]
-		g := pl.cfg.Objective().SweepGain(k.value, pl.profiles.Profile(pl.cfg.SweepTier).Detection, pl.cfg.WideUnlisted, u.ports, sw.unswept[u.k])
+		g := pl.cfg.Objective().SweepGain(k.value, pl.profiles.Profile(pl.cfg.SweepTier).Detection, pl.cfg.WideUnlisted, len(u.list), sw.unswept[u.k])
 		if g <= 0 {
 			return upgrade{}, false
 		}
@@ -250,7 +275,7 @@ func (pl *planner) sweepRest() *Sweep {
 			if _, capped := pl.netLeft[k.c.Network]; capped {
 				pl.netLeft[k.c.Network] += k.sweepCost
 			}
-			k.sweep, k.sweepCost, k.sweepBlocks = nil, 0, 0
+			k.sweep, k.sweepCost, k.sweepBlocks, k.wideCost = nil, 0, 0, 0
 		}
 	}
 	pl.takeUnits(sw.wide, sw.wi, pl.cfg.Budget)
@@ -269,9 +294,7 @@ func (pl *planner) sweepRest() *Sweep {
 		if len(k.sweep) > 0 {
 			s.Blocks += k.sweepBlocks
 			s.Probes += k.sweepCost
-			if k.c.WideOpen {
-				s.WideProbes += k.sweepCost
-			}
+			s.WideProbes += k.wideCost
 		}
 	}
 	if s.WideProbes > 0 {
@@ -283,8 +306,6 @@ func (pl *planner) sweepRest() *Sweep {
 // takeUnits takes us[from:] in order while they fit under limit (and their network's cap) and
 // returns the index of the first it did not take.
 func (pl *planner) takeUnits(us []unit, from, limit int) int {
-	block := pl.cfg.SweepBlock
-	order := pl.profiles.order
 	for i := from; i < len(us); i++ {
 		u := us[i]
 		k := pl.cs[u.k]
@@ -299,10 +320,12 @@ func (pl *planner) takeUnits(us []unit, from, limit int) int {
 			}
 			return i
 		}
-		ports := order[u.block*block : min((u.block+1)*block, len(order))]
-		k.sweep = append(k.sweep, ports...)
+		k.sweep = append(k.sweep, u.list...)
 		k.sweepBlocks++
 		k.sweepCost += u.cost
+		if u.wide {
+			k.wideCost += u.cost
+		}
 		pl.spent += u.cost
 		if _, capped := pl.netLeft[k.c.Network]; capped {
 			pl.netLeft[k.c.Network] -= u.cost
@@ -331,16 +354,6 @@ func period(total, share, dearest int) int {
 		return 0
 	}
 	return (total + per - 1) / per
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // recheck puts every asset with known serious exposures whose last scan is older than

@@ -61,6 +61,10 @@ func TestSweepCoverageGuarantee(t *testing.T) {
 		ips := 0
 		for i := range cands {
 			cands[i].WideOpen = rng.IntN(3) == 0
+			if cands[i].WideOpen && rng.IntN(2) == 0 { // a wide range only: the rest of its ports rotate with the others
+				from := 1 + rng.IntN(60000)
+				cands[i].WideRanges = [][2]int{{from, from + 1023 + rng.IntN(5000)}}
+			}
 			cands[i].LastScanned = time.Time{}
 			ips += len(cands[i].IPs)
 		}
@@ -90,15 +94,25 @@ func TestSweepCoverageGuarantee(t *testing.T) {
 				}
 				for _, a := range cands {
 					pd := period
-					if a.WideOpen && widePeriod > 0 {
+					if a.WideOpen && len(a.WideRanges) == 0 && widePeriod > 0 {
 						pd = widePeriod
 					}
-					if c+1 < pd {
-						continue
+					if c+1 >= pd {
+						since := now.Add(-time.Duration(pd-1) * time.Hour)
+						if got := probed[a.AssetID].Covered(since); got != 65535 {
+							t.Fatalf("cycle %d: %s (wide %v) has %d of 65535 ports probed in the last %d cycles (the stated period)", c, a.AssetID, a.WideOpen, got, pd)
+						}
 					}
-					since := now.Add(-time.Duration(pd-1) * time.Hour)
-					if got := probed[a.AssetID].Covered(since); got != 65535 {
-						t.Fatalf("cycle %d: %s (wide %v) has %d of 65535 ports probed in the last %d cycles (the stated period)", c, a.AssetID, a.WideOpen, got, pd)
+					// A wide range: its own ports within the wide-open period, the rest within the general one.
+					if len(a.WideRanges) > 0 && widePeriod > 0 && c+1 >= widePeriod {
+						since := now.Add(-time.Duration(widePeriod-1) * time.Hour)
+						for _, r := range a.WideRanges {
+							for port := r[0]; port <= r[1]; port++ {
+								if at, ok := probed[a.AssetID].Last(port); !ok || at.Before(since) {
+									t.Fatalf("cycle %d: %s port %d of its wide range %v not probed in the last %d cycles (the wide-open period)", c, a.AssetID, port, r, widePeriod)
+								}
+							}
+						}
 					}
 				}
 			})

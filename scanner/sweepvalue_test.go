@@ -189,3 +189,37 @@ func TestSweepWideFirst(t *testing.T) {
 		t.Errorf("swept once: %d probes went first, want 0 (the rotation's share takes it)", again.Sweep.WideFirst)
 	}
 }
+
+// TestSweepWideRange checks that an asset whose rules open one wide range (not every port) has
+// that range swept first and whole, and that only the range counts as its wide-open sweep: its
+// other ports rotate with every other asset's.
+func TestSweepWideRange(t *testing.T) {
+	prof := realProfiles(t)
+	var cands []scanner.Candidate
+	for i := 0; i < 5; i++ {
+		c := cand(fmt.Sprintf("i-web-%d", i), 0.5, fmt.Sprintf("10.0.0.%d", i+1))
+		c.PredictedPorts = []int{22, 443}
+		cands = append(cands, c)
+	}
+	ranged := cand("i-range", 0.4, "10.0.1.1")
+	ranged.WideOpen, ranged.WideRanges = true, [][2]int{{30000, 39999}}
+	cands = append(cands, ranged)
+	cfg := sweepConfig(40_000, 0.3, 0.7, 256)
+	cfg.WideUnlisted = 0
+	p, err := scanner.NewPlan(t0, cands, cfg, prof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Sweep.WideProbes != 10_000 || p.Sweep.WideCycles != 1 {
+		t.Errorf("sweep %+v: want the 10,000 ports of the range alone as the wide-open sweep, in one cycle", *p.Sweep)
+	}
+	i := slices.IndexFunc(p.Items, func(it scanner.PlanItem) bool { return it.AssetID == "i-range" })
+	if i < 0 {
+		t.Fatalf("i-range not planned: %+v", p.Items)
+	}
+	for port := 30000; port <= 39999; port++ {
+		if _, ok := slices.BinarySearch(p.Items[i].Ports, port); !ok {
+			t.Fatalf("port %d of the wide range is not in the plan", port)
+		}
+	}
+}
