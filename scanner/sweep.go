@@ -13,13 +13,13 @@ import (
 //
 // The sweep cuts each asset's TCP port space into blocks of Block ports, ranked by
 // nmap-services' open-frequency (the likeliest ports form block 0), and takes whole blocks, the
-// least recently probed first (never probed counts as oldest). Wide-open assets (rules that
-// open every port, or wide ranges, to the internet) rotate on their own share of the sweep,
-// highest value first, each swept block by block across as many cycles as it needs; the rest
-// rotate likeliest block first across all assets. Because every cycle takes the oldest blocks
-// first and spends more than Share - (the dearest block) on them, a block waits at most
-// ceil(cost of its class / (that spend)) cycles: Period for the rest, WidePeriod for wide-open
-// assets. The bound holds for the assets in scope when the plan was made, as long as the
+// least recently probed first (never probed counts as oldest). The ports of wide-open assets
+// that their rules open to the internet (every port, or wide ranges) rotate on their own
+// share of the sweep, highest value first, block by block across as many cycles as they need;
+// everything else rotates likeliest block first across all assets. Because every cycle takes
+// the oldest blocks first and spends more than Share - (the dearest block) on them, a block
+// waits at most ceil(cost of its class / (that spend)) cycles: Period for every port,
+// WidePeriod for wide-open assets' exposed ports. The bound holds for the assets in scope when the plan was made, as long as the
 // budget and the estate stay as they are; scans of other tiers only make blocks fresher.
 type Sweep struct {
 	Block int `json:"block"`
