@@ -105,7 +105,7 @@ func (pl *planner) prepareSweep() {
 			in, out := ports, []int(nil)
 			if !k.c.WideOpen {
 				in, out = nil, ports
-			} else if len(k.c.WideRanges) > 0 {
+			} else if len(k.c.WideRanges) > 0 && k.c.WideRanges[0] != [2]int{1, 65535} {
 				in = nil
 				for _, p := range ports {
 					if slices.ContainsFunc(k.c.WideRanges, func(r [2]int) bool { return p >= r[0] && p <= r[1] }) {
