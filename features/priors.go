@@ -35,7 +35,8 @@ const (
 //     open also have open, for each port a the asset has open: a service's admin, metrics or
 //     clustering ports;
 //   - wide-open peers: for a wide-open asset (Asset.WideOpen: its rules let every port, or a
-//     wide range, through from the internet), a port open on another wide-open asset. People
+//     wide range, through from the internet), a port open on another wide-open asset, within
+//     the asset's own open ranges (Asset.WideRanges). People
 //     run the same odd ports on the hosts they open "for a moment" (telnet moved to 52323, a
 //     VNC on 45900); on such a host no rule keeps that port from the internet, and no list
 //     names it, so only the estate's own history can predict it before a sweep reaches it.
@@ -102,7 +103,7 @@ func PortPriors(ctx context.Context, assets []riskmap.Asset, open map[string][]i
 				best[port] = cand{port, first, support, why}
 			}
 		}
-		if a.WideOpen() {
+		if ranges := a.WideRanges(); ranges != nil {
 			count := map[int]int{}
 			example := map[int]string{}
 			for _, id := range wide {
@@ -110,6 +111,9 @@ func PortPriors(ctx context.Context, assets []riskmap.Asset, open map[string][]i
 					continue
 				}
 				for _, p := range open[id] {
+					if !slices.ContainsFunc(ranges, func(r [2]int) bool { return p >= r[0] && p <= r[1] }) {
+						continue // its rules keep this one from the internet
+					}
 					count[p]++
 					if example[p] == "" {
 						example[p] = id
@@ -117,7 +121,7 @@ func PortPriors(ctx context.Context, assets []riskmap.Asset, open map[string][]i
 				}
 			}
 			for p, n := range count {
-				offer(p, n, true, fmt.Sprintf("open on %d other wide-open asset(s) (e.g. %s), and this asset's rules let every port through", n, example[p]))
+				offer(p, n, true, fmt.Sprintf("open on %d other wide-open asset(s) (e.g. %s), and this asset's rules let it through from the internet", n, example[p]))
 			}
 		}
 		var sets []string

@@ -57,9 +57,10 @@ type PlannerConfig struct {
 	SweepWideFirst float64 `yaml:"sweep_wide_first" json:"sweep_wide_first"`
 	// WideUnlisted is the share of a wide-open asset's value (its expected serious findings)
 	// expected on ports that no list names, in [0, 1]. Beyond its guaranteed share of the
-	// sweep and SweepWideFirst, a wide-open asset's never-swept blocks compete with tier escalation on expected
-	// serious findings per probe (Objective.SweepGain), with this share spread evenly over its
-	// unswept ports: the rules let every port through, so no port is likelier than another.
+	// sweep and SweepWideFirst, a wide-open asset's never-swept blocks compete with tier
+	// escalation on expected serious findings per probe (Objective.SweepGain), with this share
+	// spread evenly over its unswept ports: the rules let every port through, so no port is
+	// likelier than another.
 	// 0 leaves wide-open assets their guaranteed share alone.
 	WideUnlisted float64 `yaml:"wide_unlisted" json:"wide_unlisted"`
 	// Recheck is how often an asset with a known serious exposure has those ports probed again
