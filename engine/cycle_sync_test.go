@@ -69,8 +69,12 @@ func TestCycleSyncsInventory(t *testing.T) {
 	cfg := engine.DefaultConfig()
 	cfg.Scope.Allow = []string{"127.0.0.0/8"}
 	cfg.Scope.Exclude = []string{"127.0.0.1/32"} // the EC2 server lives there: never scan it
+	// The SDK's default attempts (live.DefaultMaxAttempts), as in production: under load a
+	// loopback connection was once reset mid-body ("use of closed network connection", which
+	// the SDK's retryer counts as a connection error and retries), and two attempts were not
+	// enough. AuthFailure in step 3 is not retried, so this costs nothing there.
 	cfg.Inventory = []engine.InventorySource{{Provider: "aws", Sync: &live.Config{
-		Regions: []string{"us-east-1"}, Endpoint: hs.URL, MaxAttempts: 2, MaxBackoff: 5 * time.Millisecond, Deadline: 20 * time.Second}}}
+		Regions: []string{"us-east-1"}, Endpoint: hs.URL, MaxAttempts: live.DefaultMaxAttempts, MaxBackoff: 5 * time.Millisecond, Deadline: 20 * time.Second}}}
 	cfg.Planner.Budget = 800
 	cfg.Planner.MinRescan = nil
 	cfg.Runner = scanner.LabRunner(cfg.Runner)
