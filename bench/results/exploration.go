@@ -168,7 +168,11 @@ func exploration(b *strings.Builder, path string) error {
 			b.WriteString("\n")
 		}
 		if len(e.WideProbes) > 0 {
-			fmt.Fprintf(b, "- riskmap's sweep of wide-open assets, probes per cycle: %v, of which taken first, ahead of escalation (`sweep_wide_first`): %v, and won from escalation on value: %v\n", e.WideProbes, e.WideFirst, e.WideWon)
+			first := fmt.Sprint(e.WideFirst)
+			if len(e.WideFirst) == 0 {
+				first = "not recorded by this run" // a run from before the bench wrote sweep_wide_first
+			}
+			fmt.Fprintf(b, "- riskmap's sweep of wide-open assets, probes per cycle: %v, of which taken first, ahead of escalation (`sweep_wide_first`): %s, and won from escalation on value: %v\n", e.WideProbes, first, e.WideWon)
 		}
 		b.WriteString("\n")
 	}
