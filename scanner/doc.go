@@ -47,9 +47,9 @@
 // budget, after a first look at every asset), since no rule keeps any of its ports from the
 // internet; a swept port is priced as a SYN probe, since nmap names services only on the ports
 // it finds open. Beyond that, the budget goes by value, not by fixed shares: beyond the sweep's
-// guaranteed shares (on which the stated periods rest), a wide-open asset's never-swept blocks
-// compete with tier upgrades in the one greedy on expected serious findings per probe (Objective.SweepGain,
-// PlannerConfig.WideUnlisted), and repeating a tier above light on an asset scanned at it
+// guaranteed shares (on which the stated periods rest), a wide-open asset's blocks (never swept,
+// or swept before and aged by PlannerConfig.Fresh) compete with tier upgrades in the one greedy
+// on expected serious findings per probe (Objective.SweepGain, PlannerConfig.WideUnlisted), and repeating a tier above light on an asset scanned at it
 // recently counts only what may have changed since (PlannerConfig.Fresh).
 //
 // Config (config.go) gathers the scope, profiles, planner and runner settings as they appear

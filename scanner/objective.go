@@ -37,15 +37,17 @@ func (o Objective) Gain(value, detection, predictedShare, coverage float64) floa
 	return value * detection * (predictedShare + (1-predictedShare)*coverage)
 }
 
-// SweepGain is the serious findings expected from sweeping ports never probed on an asset of
-// this value: unlisted (the share of its value expected on ports no list names) spread evenly
-// over its unswept ports, of which the sweep takes ports, seen at the sweep tier's detection.
-// Divided by the sweep's probes it competes with Gain's marginal per probe.
-func (o Objective) SweepGain(value, detection, unlisted float64, ports, unswept int) float64 {
-	if unswept <= 0 || ports <= 0 {
+// SweepGain is the serious findings expected from sweeping ports of an asset of this value:
+// unlisted (the share of its value expected on ports no list names) spread evenly over over
+// ports (those never probed; or, for a re-sweep, the asset's whole range, the caller then
+// discounting by how stale the last probe is), of which the sweep takes ports, seen at the
+// sweep tier's detection. Divided by the sweep's probes it competes with Gain's marginal per
+// probe.
+func (o Objective) SweepGain(value, detection, unlisted float64, ports, over int) float64 {
+	if over <= 0 || ports <= 0 {
 		return 0
 	}
-	return value * detection * unlisted * float64(min(ports, unswept)) / float64(unswept)
+	return value * detection * unlisted * float64(min(ports, over)) / float64(over)
 }
 
 // Compare orders two ranked assets: the higher priority first, then by asset id, so that

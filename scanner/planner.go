@@ -69,8 +69,8 @@ type Candidate struct {
 // PlannerConfig.Recheck); the port-space sweep's guaranteed shares (see Sweep), on which the
 // periods it states rest; wide-open assets' never-swept blocks, first, as far as
 // PlannerConfig.SweepWideFirst and the first looks at every asset leave room; the greedy over (1 - Exploration) of the budget, in which a wide-open
-// asset's never-swept blocks compete with tier upgrades on expected serious findings per probe
-// (Objective.SweepGain, PlannerConfig.WideUnlisted); exploration, which draws assets still
+// asset's blocks (never swept, or swept before and aged by Fresh) compete with tier upgrades on
+// expected serious findings per probe (Objective.SweepGain, PlannerConfig.WideUnlisted); exploration, which draws assets still
 // unplanned at random (seeded), weighted towards low value and long time since the last scan,
 // and gives each its lightest allowed tier within the exploration share; the greedy again over
 // the whole budget; and last the sweep's rotation over whatever is left.

@@ -60,7 +60,9 @@ type PlannerConfig struct {
 	// sweep and SweepWideFirst, a wide-open asset's never-swept blocks compete with tier
 	// escalation on expected serious findings per probe (Objective.SweepGain), with this share
 	// spread evenly over its unswept ports: the rules let every port through, so no port is
-	// likelier than another.
+	// likelier than another. Blocks swept before compete too, for what may have opened since:
+	// this share spread over the asset's whole wide range, times the age of their last probe
+	// over Fresh (at most 1; 1 with Fresh off).
 	// 0 leaves wide-open assets their guaranteed share alone.
 	WideUnlisted float64 `yaml:"wide_unlisted" json:"wide_unlisted"`
 	// Recheck is how often an asset with a known serious exposure has those ports probed again

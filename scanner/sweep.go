@@ -70,6 +70,7 @@ type sweeper struct {
 	wideAssets       int
 	share, shareWide int
 	unswept          map[int]int // wide-open asset (index in pl.cs) -> ports in its never-probed blocks
+	widePorts        map[int]int // wide-open asset (index in pl.cs) -> ports in its wide class
 	won              int         // probes the wide-open sweep won from escalation on value
 	first            int         // probes wideFirst took, beyond the guaranteed share
 	wideSpent        int         // probes the plan spends on wide-open assets' blocks so far
@@ -80,7 +81,7 @@ func (pl *planner) prepareSweep() {
 	block := pl.cfg.SweepBlock
 	order := pl.profiles.order
 	nBlocks := (len(order) + block - 1) / block
-	sw := &sweeper{unswept: map[int]int{}}
+	sw := &sweeper{unswept: map[int]int{}, widePorts: map[int]int{}}
 	last := make([]int64, 65536)
 	for i, k := range pl.cs {
 		if len(k.ips) == 0 || k.skip == SkipQuietHours || k.tier == riskmap.TierDeep {
@@ -121,6 +122,7 @@ func (pl *planner) prepareSweep() {
 				sw.wide = append(sw.wide, u)
 				sw.cWide += u.cost
 				sw.maxWide = max(sw.maxWide, u.cost)
+				sw.widePorts[i] += len(in)
 				if u.age == math.MinInt64 {
 					sw.unswept[i] += len(in)
 				}
@@ -193,8 +195,14 @@ func (pl *planner) sweepShares() {
 	sw.ri = pl.takeUnits(sw.rest, 0, pl.spent+sw.share-sw.shareWide)
 }
 
-// wideNext is the greedy's option of taking the wide-open sweep's next unit, if it is a block
-// never probed, gains anything and fits under limit; its ratio is Objective.SweepGain per probe.
+// wideNext is the greedy's option of taking the wide-open sweep's next unit, if it gains
+// anything and fits under limit; its ratio is Objective.SweepGain per probe. A block never
+// probed holds its share of the asset's unlisted value spread over the ports nobody has looked
+// at. A block swept before holds what may have opened there since: its share of that value
+// spread over the asset's whole wide range, discounted as the knowledge of a scan is
+// (PlannerConfig.Fresh: the age of its last probe over Fresh, at most 1). So once a wide-open
+// range has been swept, re-sweeping it a day later still outranks escalating a low-risk asset,
+// and re-sweeping it minutes later does not.
 func (pl *planner) wideNext(limit int) (upgrade, bool) {
 	sw := pl.sw
 	if sw == nil || pl.cfg.WideUnlisted <= 0 {
@@ -202,11 +210,14 @@ func (pl *planner) wideNext(limit int) (upgrade, bool) {
 	}
 	for sw.wi < len(sw.wide) {
 		u := sw.wide[sw.wi]
-		if u.age != math.MinInt64 {
-			return upgrade{}, false // swept before: the rotation's share takes it in turn
-		}
 		k := pl.cs[u.k]
-		g := pl.cfg.Objective().SweepGain(k.value, pl.profiles.Profile(pl.cfg.SweepTier).Detection, pl.cfg.WideUnlisted, len(u.list), sw.unswept[u.k])
+		detection := pl.profiles.Profile(pl.cfg.SweepTier).Detection
+		var g float64
+		if u.age == math.MinInt64 {
+			g = pl.cfg.Objective().SweepGain(k.value, detection, pl.cfg.WideUnlisted, len(u.list), sw.unswept[u.k])
+		} else {
+			g = pl.cfg.Objective().SweepGain(k.value, detection, pl.cfg.WideUnlisted, len(u.list), sw.widePorts[u.k]) * pl.staleness(u.age)
+		}
 		if g <= 0 {
 			return upgrade{}, false
 		}
@@ -251,6 +262,15 @@ func (pl *planner) wideFirst() {
 	sw.wi = pl.takeUnits(sw.wide[:end], sw.wi, min(most, pl.cfg.Budget-looks))
 	sw.first += pl.spent - before
 	sw.wideSpent += pl.spent - before
+}
+
+// staleness is the share of what a port's last probe at age (unix nanoseconds) learned that
+// may have changed since: its age over cfg.Fresh, at most 1 (1 with Fresh off).
+func (pl *planner) staleness(age int64) float64 {
+	if pl.cfg.Fresh <= 0 {
+		return 1
+	}
+	return min(max(float64(pl.now.UnixNano()-age)/float64(pl.cfg.Fresh), 0), 1)
 }
 
 // takeWide takes the wide-open sweep's next unit, which wideNext offered, if it still fits.
@@ -354,34 +374,6 @@ func period(total, share, dearest int) int {
 		return 0
 	}
 	return (total + per - 1) / per
-}
-
-// recheck puts every asset with known serious exposures whose last scan is older than
-// cfg.Recheck at the light tier (its predicted ports include every port it was seen to
-// open), before anything else: is it still open, or fixed?
-func (pl *planner) recheck() {
-	if pl.cfg.Recheck <= 0 {
-		return
-	}
-	for _, k := range pl.cs {
-		if len(k.c.KnownSerious) == 0 || len(k.ips) == 0 || k.tier != riskmap.TierSkip {
-			continue
-		}
-		if !k.c.LastScanned.IsZero() && pl.now.Sub(k.c.LastScanned) < pl.cfg.Recheck {
-			continue
-		}
-		if limit, _ := pl.quietCap(k.c.Tags); limit < riskmap.TierLight {
-			continue
-		}
-		if ok, _ := pl.fits(k, k.probes[riskmap.TierLight], pl.cfg.Budget); !ok {
-			continue
-		}
-		pl.take(k, riskmap.TierLight)
-		k.recheck = true
-		if k.skip == SkipMinRescan {
-			k.skip = ""
-		}
-	}
 }
 
 // sweepNote is the reason a plan item gives for its sweep ports.

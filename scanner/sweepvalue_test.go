@@ -223,3 +223,66 @@ func TestSweepWideRange(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepWideStaleWinsOverLowRiskEscalation checks the re-sweep by value: once a wide-open
+// asset's whole range has been swept, its blocks swept a day or more ago still win the budget
+// over the escalation of a low-risk asset (what may have opened there since), while blocks
+// swept minutes ago come after it (Fresh discounts them as it discounts a repeated scan).
+func TestSweepWideStaleWinsOverLowRiskEscalation(t *testing.T) {
+	prof := realProfiles(t)
+	low := cand("i-web", 0.02, "10.0.0.1")
+	low.PredictedPorts = []int{22, 443}
+	cfg := sweepConfig(6_000, 0.3, 0.7, 256)
+	cfg.Exploration, cfg.SweepWideFirst, cfg.MinRescan = 0, 0, nil
+
+	plan := func(swept time.Duration, fresh time.Duration) *scanner.Plan {
+		t.Helper()
+		wide := cand("i-db", 0.9, "10.0.0.2")
+		wide.WideOpen = true
+		wide.Probed = scanner.Probed{}.Paint(1, 65535, t0.Add(-swept))
+		wide.LastScanned, wide.LastTier = t0.Add(-swept), riskmap.TierStandard
+		c := cfg
+		c.Fresh = fresh
+		p, err := scanner.NewPlan(t0, []scanner.Candidate{low, wide}, c, prof)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tier := func(p *scanner.Plan, id string) riskmap.Tier {
+		i := slices.IndexFunc(p.Items, func(it scanner.PlanItem) bool { return it.AssetID == id })
+		if i < 0 {
+			t.Fatalf("%s not in the plan: %+v", id, p.Items)
+		}
+		return p.Items[i].Tier
+	}
+	guaranteed := int(float64(cfg.Budget) * cfg.Sweep * cfg.SweepWide)
+
+	stale := plan(48*time.Hour, 24*time.Hour)
+	if got := tier(stale, "i-web"); got != riskmap.TierLight {
+		t.Errorf("swept two days ago: low-risk asset at %s, want light (the re-sweep should have won the rest)", got)
+	}
+	if stale.Sweep.WideWon == 0 || stale.Sweep.WideProbes <= guaranteed {
+		t.Errorf("swept two days ago: sweep %+v, want probes won beyond the guaranteed %d", *stale.Sweep, guaranteed)
+	}
+
+	fresh := plan(10*time.Minute, 24*time.Hour)
+	if got := tier(fresh, "i-web"); got != riskmap.TierStandard {
+		t.Errorf("swept ten minutes ago: low-risk asset at %s, want standard (a fresh sweep gains little)", got)
+	}
+	if fresh.Sweep.WideProbes >= stale.Sweep.WideProbes {
+		t.Errorf("swept ten minutes ago: %d probes on the wide-open asset, want fewer than the %d when swept two days ago (escalation first)", fresh.Sweep.WideProbes, stale.Sweep.WideProbes)
+	}
+
+	// With Fresh off, knowledge never ages out and every block is worth a re-sweep.
+	if off := plan(10*time.Minute, 0); off.Sweep.WideWon == 0 {
+		t.Errorf("fresh off: sweep %+v, want the re-sweep to win", *off.Sweep)
+	}
+	// The stated periods rest on the guaranteed shares alone.
+	if stale.Sweep.WidePeriod != fresh.Sweep.WidePeriod || stale.Sweep.Period != fresh.Sweep.Period {
+		t.Errorf("periods %d/%d stale, %d/%d fresh: want the same", stale.Sweep.Period, stale.Sweep.WidePeriod, fresh.Sweep.Period, fresh.Sweep.WidePeriod)
+	}
+}
