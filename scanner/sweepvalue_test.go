@@ -262,6 +262,7 @@ func TestSweepWideStaleWinsOverLowRiskEscalation(t *testing.T) {
 	guaranteed := int(float64(cfg.Budget) * cfg.Sweep * cfg.SweepWide)
 
 	stale := plan(48*time.Hour, 24*time.Hour)
+	t.Logf("swept two days ago: split %s; wide-open probes %d, won %d", stale.Split, stale.Sweep.WideProbes, stale.Sweep.WideWon)
 	if got := tier(stale, "i-web"); got != riskmap.TierLight {
 		t.Errorf("swept two days ago: low-risk asset at %s, want light (the re-sweep should have won the rest)", got)
 	}
@@ -270,6 +271,7 @@ func TestSweepWideStaleWinsOverLowRiskEscalation(t *testing.T) {
 	}
 
 	fresh := plan(10*time.Minute, 24*time.Hour)
+	t.Logf("swept ten minutes ago: split %s; wide-open probes %d, won %d", fresh.Split, fresh.Sweep.WideProbes, fresh.Sweep.WideWon)
 	if got := tier(fresh, "i-web"); got != riskmap.TierStandard {
 		t.Errorf("swept ten minutes ago: low-risk asset at %s, want standard (a fresh sweep gains little)", got)
 	}
