@@ -38,9 +38,9 @@ func (o Objective) Gain(value, detection, predictedShare, coverage float64) floa
 }
 
 // SweepGain is the serious findings expected from sweeping ports of an asset of this value:
-// unlisted (the share of its value expected on ports no list names) spread evenly over over
-// ports (those never probed; or, for a re-sweep, the asset's whole range, the caller then
-// discounting by how stale the last probe is), of which the sweep takes ports, seen at the
+// unlisted (the share of its value expected on ports no list names) spread evenly over `over`
+// ports (those never probed; for a re-sweep, the asset's whole range, which the caller then
+// discounts by how stale the last probe is), of which the sweep takes `ports`, seen at the
 // sweep tier's detection. Divided by the sweep's probes it competes with Gain's marginal per
 // probe.
 func (o Objective) SweepGain(value, detection, unlisted float64, ports, over int) float64 {

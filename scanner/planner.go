@@ -220,7 +220,7 @@ func (pl *planner) freshness(c Candidate, t riskmap.Tier) float64 {
 	if pl.cfg.Fresh <= 0 || at.IsZero() || t <= riskmap.TierLight {
 		return 1
 	}
-	return min(max(float64(pl.now.Sub(at))/float64(pl.cfg.Fresh), 0), 1)
+	return pl.staleness(at.UnixNano())
 }
 
 // rescanOK applies the minimum rescan interval: a tier no deeper than the last scan's waits

@@ -208,10 +208,10 @@ func (pl *planner) wideNext(limit int) (upgrade, bool) {
 	if sw == nil || pl.cfg.WideUnlisted <= 0 {
 		return upgrade{}, false
 	}
+	detection := pl.profiles.Profile(pl.cfg.SweepTier).Detection
 	for sw.wi < len(sw.wide) {
 		u := sw.wide[sw.wi]
 		k := pl.cs[u.k]
-		detection := pl.profiles.Profile(pl.cfg.SweepTier).Detection
 		var g float64
 		if u.age == math.MinInt64 {
 			g = pl.cfg.Objective().SweepGain(k.value, detection, pl.cfg.WideUnlisted, len(u.list), sw.unswept[u.k])
@@ -264,8 +264,9 @@ func (pl *planner) wideFirst() {
 	sw.wideSpent += pl.spent - before
 }
 
-// staleness is the share of what a port's last probe at age (unix nanoseconds) learned that
-// may have changed since: its age over cfg.Fresh, at most 1 (1 with Fresh off).
+// staleness is the share of what a probe or scan at age (unix nanoseconds) learned that may
+// have changed since: its age over cfg.Fresh, at most 1 (1 with Fresh off). Swept blocks
+// (wideNext) and repeated tiers (freshness) age alike.
 func (pl *planner) staleness(age int64) float64 {
 	if pl.cfg.Fresh <= 0 {
 		return 1

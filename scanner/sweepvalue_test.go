@@ -26,25 +26,11 @@ func TestSweepWideWinsOverLowRiskEscalation(t *testing.T) {
 		t.Helper()
 		c := cfg
 		c.WideUnlisted = unlisted
-		p, err := scanner.NewPlan(t0, []scanner.Candidate{low, wide}, c, prof)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := p.Validate(); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	item := func(p *scanner.Plan, id string) scanner.PlanItem {
-		i := slices.IndexFunc(p.Items, func(it scanner.PlanItem) bool { return it.AssetID == id })
-		if i < 0 {
-			t.Fatalf("%s not in the plan: %+v", id, p.Items)
-		}
-		return p.Items[i]
+		return validPlan(t, prof, c, low, wide)
 	}
 
 	byValue := plan(1)
-	if got := item(byValue, "i-web").Tier; got != riskmap.TierLight {
+	if got := tierOf(byValue, "i-web"); got != riskmap.TierLight {
 		t.Errorf("low-risk asset at %s, want light: the wide-open sweep should have won the rest", got)
 	}
 	guaranteed := int(float64(cfg.Budget) * cfg.Sweep * cfg.SweepWide)
@@ -56,7 +42,7 @@ func TestSweepWideWinsOverLowRiskEscalation(t *testing.T) {
 	}
 
 	fixed := plan(0)
-	if got := item(fixed, "i-web").Tier; got != riskmap.TierStandard {
+	if got := tierOf(fixed, "i-web"); got != riskmap.TierStandard {
 		t.Errorf("with wide_unlisted 0 the low-risk asset is at %s, want standard (escalation takes the rest)", got)
 	}
 	if fixed.Sweep.WideWon != 0 || fixed.Sweep.WideProbes >= byValue.Sweep.WideProbes {
@@ -131,13 +117,7 @@ func TestSweepWideFirst(t *testing.T) {
 		t.Helper()
 		cfg := sweepConfig(budget, 0.3, 0.7, 256)
 		cfg.SweepWideFirst, cfg.WideUnlisted = first, 0
-		p, err := scanner.NewPlan(t0, cs, cfg, prof)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := p.Validate(); err != nil {
-			t.Fatal(err)
-		}
+		p := validPlan(t, prof, cfg, cs...)
 		if p.Probes > budget {
 			t.Fatalf("plan probes %d above the budget %d", p.Probes, budget)
 		}
@@ -243,27 +223,13 @@ func TestSweepWideStaleWinsOverLowRiskEscalation(t *testing.T) {
 		wide.LastScanned, wide.LastTier = t0.Add(-swept), riskmap.TierStandard
 		c := cfg
 		c.Fresh = fresh
-		p, err := scanner.NewPlan(t0, []scanner.Candidate{low, wide}, c, prof)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := p.Validate(); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	tier := func(p *scanner.Plan, id string) riskmap.Tier {
-		i := slices.IndexFunc(p.Items, func(it scanner.PlanItem) bool { return it.AssetID == id })
-		if i < 0 {
-			t.Fatalf("%s not in the plan: %+v", id, p.Items)
-		}
-		return p.Items[i].Tier
+		return validPlan(t, prof, c, low, wide)
 	}
 	guaranteed := int(float64(cfg.Budget) * cfg.Sweep * cfg.SweepWide)
 
 	stale := plan(48*time.Hour, 24*time.Hour)
 	t.Logf("swept two days ago: split %s; wide-open probes %d, won %d", stale.Split, stale.Sweep.WideProbes, stale.Sweep.WideWon)
-	if got := tier(stale, "i-web"); got != riskmap.TierLight {
+	if got := tierOf(stale, "i-web"); got != riskmap.TierLight {
 		t.Errorf("swept two days ago: low-risk asset at %s, want light (the re-sweep should have won the rest)", got)
 	}
 	if stale.Sweep.WideWon == 0 || stale.Sweep.WideProbes <= guaranteed {
@@ -272,7 +238,7 @@ func TestSweepWideStaleWinsOverLowRiskEscalation(t *testing.T) {
 
 	fresh := plan(10*time.Minute, 24*time.Hour)
 	t.Logf("swept ten minutes ago: split %s; wide-open probes %d, won %d", fresh.Split, fresh.Sweep.WideProbes, fresh.Sweep.WideWon)
-	if got := tier(fresh, "i-web"); got != riskmap.TierStandard {
+	if got := tierOf(fresh, "i-web"); got != riskmap.TierStandard {
 		t.Errorf("swept ten minutes ago: low-risk asset at %s, want standard (a fresh sweep gains little)", got)
 	}
 	if fresh.Sweep.WideProbes >= stale.Sweep.WideProbes {
@@ -287,4 +253,17 @@ func TestSweepWideStaleWinsOverLowRiskEscalation(t *testing.T) {
 	if stale.Sweep.WidePeriod != fresh.Sweep.WidePeriod || stale.Sweep.Period != fresh.Sweep.Period {
 		t.Errorf("periods %d/%d stale, %d/%d fresh: want the same", stale.Sweep.Period, stale.Sweep.WidePeriod, fresh.Sweep.Period, fresh.Sweep.WidePeriod)
 	}
+}
+
+// validPlan is the plan of cands under cfg, which must pass Plan.Validate.
+func validPlan(t *testing.T, prof *scanner.Profiles, cfg scanner.PlannerConfig, cands ...scanner.Candidate) *scanner.Plan {
+	t.Helper()
+	p, err := scanner.NewPlan(t0, cands, cfg, prof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
